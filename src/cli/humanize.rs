@@ -1,0 +1,65 @@
+//! Numbers for people: sizes in binary units, big counts compacted. JSON keeps the raw figures.
+
+/// 8192 → `8.0 KiB`; `None` → `unknown`.
+pub fn bytes(value: Option<i64>) -> String {
+    let Some(value) = value else {
+        return "unknown".into();
+    };
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut size = value as f64;
+    let mut unit = 0;
+    while size >= 1024.0 && unit + 1 < UNITS.len() {
+        size /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{value} B")
+    } else {
+        format!("{size:.1} {}", UNITS[unit])
+    }
+}
+
+/// 1234567 → `1.2M`; below 100,000 the exact figure.
+pub fn count(value: i64) -> String {
+    match value {
+        v if v < 100_000 => v.to_string(),
+        v if v < 10_000_000 => format!("{:.0}k", v as f64 / 1e3),
+        v if v < 10_000_000_000 => format!("{:.1}M", v as f64 / 1e6),
+        v => format!("{:.1}G", v as f64 / 1e9),
+    }
+}
+
+/// 1234567 → `1,234,567`.
+pub fn grouped(value: i64) -> String {
+    let digits = value.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if value < 0 { format!("-{out}") } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_use_binary_units_and_unknown_is_not_zero() {
+        assert_eq!(bytes(Some(512)), "512 B");
+        assert_eq!(bytes(Some(8192)), "8.0 KiB");
+        assert_eq!(bytes(Some(3 * 1024 * 1024 / 2)), "1.5 MiB");
+        assert_eq!(bytes(None), "unknown");
+    }
+
+    #[test]
+    fn counts_compact_only_when_large() {
+        assert_eq!(count(99_999), "99999");
+        assert_eq!(count(123_456), "123k");
+        assert_eq!(count(12_345_678), "12.3M");
+        assert_eq!(grouped(1_234_567), "1,234,567");
+        assert_eq!(grouped(12), "12");
+    }
+}

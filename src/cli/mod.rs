@@ -1,0 +1,128 @@
+//! The command line: clap definitions and the subcommands' text and JSON output.
+
+mod demo_cmd;
+mod humanize;
+mod indexes_cmd;
+mod status_cmd;
+pub mod text_table;
+
+use std::io::Write;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{self, Target};
+use crate::db::{Access, Database, DbError};
+
+/// Text output fits this many columns.
+pub const TEXT_WIDTH: usize = 80;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hotidx",
+    version,
+    about = "Inspect, prove and change the indexes of a PostgreSQL or SQLite database",
+    long_about = "Inspect, prove and change the indexes of a PostgreSQL or SQLite database, \
+                  around mdraft's hot-indexes migration (2a301fa09a8a).\n\n\
+                  The database is, first match wins: --database-url, DATABASE_URL, the libpq \
+                  variables (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGSSLMODE, \
+                  PGCONNECT_TIMEOUT, ~/.pgpass), else the demo SQLite database in the user's \
+                  data directory. With no command, hotidx prints `status` then `indexes`."
+)]
+pub struct Cli {
+    /// postgres://user@host:port/db, postgresql://…, sqlite://path, or a path to a SQLite file
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the demo mdraft database at the parent revision and print where it is
+    Demo {
+        /// Conversions to generate (jobs are half as many, users a twentieth)
+        #[arg(long, value_name = "N")]
+        rows: Option<u64>,
+        /// Replace the mdraft tables if the database already has them
+        #[arg(long)]
+        force: bool,
+        /// Seed of the deterministic data generator
+        #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
+        seed: u64,
+    },
+    /// The hot-indexes migration's status: version row and each of the nine indexes
+    Status {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Every index with its columns, flags, size and usage
+    Indexes {
+        /// Only this table (`name` or `schema.name`)
+        #[arg(long, value_name = "NAME")]
+        table: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// Runs one invocation; the exit code on success (status may still report a failure).
+pub async fn run(cli: Cli) -> Result<i32, DbError> {
+    let target = config::resolve(cli.database_url.as_deref())?;
+    match cli.command {
+        Some(Command::Demo { rows, force, seed }) => {
+            let report = crate::demo::build(&target, rows, force, seed).await?;
+            emit(&demo_cmd::render(&report));
+            Ok(0)
+        }
+        Some(Command::Status { format }) => status_cmd::run(&target, format).await,
+        Some(Command::Indexes { table, format }) => {
+            indexes_cmd::run(&target, table.as_deref(), format).await
+        }
+        None => {
+            let status = status_cmd::run(&target, Format::Text).await?;
+            emit("\n");
+            indexes_cmd::run(&target, None, Format::Text).await?;
+            Ok(status)
+        }
+    }
+}
+
+/// Opens the target for reading, creating the demo database first if it is the default.
+pub(crate) async fn open_for_reading(target: &Target) -> Result<Database, DbError> {
+    if let Target::Sqlite(file) = target
+        && file.source == config::Source::DemoDefault
+        && !file.path.exists()
+    {
+        eprintln!(
+            "hotidx: creating the demo database at {} …",
+            file.path.display()
+        );
+        crate::demo::build(target, None, false, crate::demo::DEFAULT_SEED).await?;
+    }
+    Database::connect(target, Access::ReadOnly).await
+}
+
+/// Writes to stdout; a closed pipe (`hotidx indexes | head`) is not an error worth a panic.
+pub(crate) fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value)
+        .unwrap_or_else(|e| format!("{{\"error\":{:?}}}", e.to_string()));
+    text.push('\n');
+    text
+}
+
+/// The path shown for a SQLite target, or `user@host:port/db`.
+pub(crate) fn target_line(target: &Target, server_version: &str) -> String {
+    format!("{} ({server_version})", target.display())
+}

@@ -1,0 +1,66 @@
+-- The whole catalog in ONE statement and one round trip, whatever the number of tables.
+-- Lean on purpose: pg_index/pg_attribute directly instead of pg_get_indexdef per index (it is
+-- called only for expression columns), pg_stat_get_* instead of the statistics views.
+-- {LAST_SCAN} is pg_stat_get_lastscan(...) on PostgreSQL 16+, NULL before.
+SELECT json_build_object(
+  'server_version', current_setting('server_version'),
+  'stats_reset', pg_stat_get_db_stat_reset_time(d.oid),
+  'tables', COALESCE((
+    SELECT json_agg(json_build_object(
+             'schema', n.nspname,
+             'name', c.relname,
+             'estimated_rows', CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END,
+             'size_bytes', pg_table_size(c.oid))
+           ORDER BY n.nspname, c.relname)
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p', 'm')
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname !~ '^pg_(toast|temp_)'), '[]'),
+  'indexes', COALESCE((
+    SELECT json_agg(json_build_object(
+             'schema', n.nspname,
+             'name', ic.relname,
+             'table', c.relname,
+             'columns', COALESCE((
+               SELECT json_agg(
+                        CASE WHEN k.attnum = 0 THEN pg_get_indexdef(i.indexrelid, k.ord::int, true)
+                             ELSE quote_ident(a.attname) END
+                        || CASE (i.indoption[(k.ord - 1)::int] & 3)
+                             WHEN 1 THEN ' DESC NULLS LAST'
+                             WHEN 2 THEN ' NULLS FIRST'
+                             WHEN 3 THEN ' DESC'
+                             ELSE '' END
+                        ORDER BY k.ord)
+               FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+               LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+               WHERE k.ord <= i.indnkeyatts), '[]'),
+             'include', COALESCE((
+               SELECT json_agg(quote_ident(a.attname) ORDER BY k.ord)
+               FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+               JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+               WHERE k.ord > i.indnkeyatts), '[]'),
+             'unique', i.indisunique,
+             'primary', i.indisprimary,
+             'predicate', CASE WHEN i.indpred IS NOT NULL
+                               THEN pg_get_expr(i.indpred, i.indrelid, true) END,
+             'method', am.amname,
+             'valid', i.indisvalid,
+             'ready', i.indisready,
+             'size_bytes', pg_relation_size(i.indexrelid),
+             'usage', json_build_object(
+               'idx_scan', pg_stat_get_numscans(i.indexrelid),
+               'idx_tup_read', pg_stat_get_tuples_returned(i.indexrelid),
+               'idx_tup_fetch', pg_stat_get_tuples_fetched(i.indexrelid),
+               'last_idx_scan', {LAST_SCAN}))
+           ORDER BY n.nspname, c.relname, ic.relname)
+    FROM pg_index i
+    JOIN pg_class ic ON ic.oid = i.indexrelid
+    JOIN pg_class c ON c.oid = i.indrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_am am ON am.oid = ic.relam
+    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname !~ '^pg_(toast|temp_)'), '[]')
+)::text
+FROM pg_database d
+WHERE d.datname = current_database()

@@ -1,0 +1,149 @@
+//! PostgreSQL: connecting with libpq's conventions, and the one-statement catalog read.
+
+use std::io::ErrorKind;
+
+use serde::Deserialize;
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::{ConnectOptions, Connection};
+
+use super::DbError;
+use crate::catalog::{BackendKind, CatalogSnapshot, IndexInfo, TableInfo};
+use crate::config::PostgresTarget;
+
+const CATALOG_QUERY: &str = include_str!("catalog_postgres.sql");
+
+/// `pg_stat_get_lastscan` (and the `last_idx_scan` column) arrived in PostgreSQL 16.
+pub const LAST_SCAN_SINCE: u32 = 160_000;
+
+/// The catalog statement for a server version: the only part that varies is `last_idx_scan`.
+pub fn catalog_query(server_version_num: u32) -> String {
+    let last_scan = if server_version_num >= LAST_SCAN_SINCE {
+        "pg_stat_get_lastscan(i.indexrelid)"
+    } else {
+        "NULL"
+    };
+    CATALOG_QUERY.replace("{LAST_SCAN}", last_scan)
+}
+
+/// Options every hotidx session carries: a name DBAs can see in `pg_stat_activity`, and, for
+/// inspection, a session the server itself keeps read-only.
+fn session_options(target: &PostgresTarget, read_only: bool) -> PgConnectOptions {
+    let options = target.options.clone().application_name("hotidx");
+    if read_only {
+        options.options([("default_transaction_read_only", "on")])
+    } else {
+        options
+    }
+}
+
+pub async fn connect(target: &PostgresTarget, read_only: bool) -> Result<PgConnection, DbError> {
+    let options = session_options(target, read_only);
+    let attempt = tokio::time::timeout(target.connect_timeout, options.connect()).await;
+    match attempt {
+        Err(_) => Err(DbError::Timeout {
+            target: target.display(),
+            secs: target.connect_timeout.as_secs(),
+        }),
+        Ok(Ok(conn)) => Ok(conn),
+        Ok(Err(error)) => Err(classify_connect_error(target, error)),
+    }
+}
+
+fn classify_connect_error(target: &PostgresTarget, error: sqlx::Error) -> DbError {
+    let display = target.display();
+    match error {
+        sqlx::Error::Io(io) => DbError::Unreachable {
+            target: target.host_port(),
+            reason: match io.kind() {
+                ErrorKind::ConnectionRefused => {
+                    "connection refused: is PostgreSQL running and listening on that port?".into()
+                }
+                ErrorKind::NotFound => "no such socket: is PostgreSQL running there?".into(),
+                _ if io.to_string().contains("lookup address") => {
+                    "unknown host name: check the host in the URL or PGHOST".into()
+                }
+                _ => io.to_string(),
+            },
+        },
+        sqlx::Error::Tls(tls) => DbError::Tls {
+            target: display,
+            reason: tls.to_string(),
+        },
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            // invalid_password / invalid_authorization_specification (no such role, pg_hba)
+            Some("28P01" | "28000") => DbError::AuthFailed {
+                target: display,
+                detail: db.message().to_string(),
+            },
+            Some("3D000") => DbError::NoDatabase {
+                server: format!("{}@{}", target.user(), target.host_port()),
+                database: target.database().to_string(),
+            },
+            _ => DbError::Connect {
+                target: display,
+                reason: db.message().to_string(),
+            },
+        },
+        other => DbError::Connect {
+            target: display,
+            reason: other.to_string(),
+        },
+    }
+}
+
+#[derive(Deserialize)]
+struct RawCatalog {
+    server_version: String,
+    stats_reset: Option<String>,
+    tables: Vec<TableInfo>,
+    indexes: Vec<IndexInfo>,
+}
+
+pub async fn snapshot(conn: &mut PgConnection) -> Result<CatalogSnapshot, DbError> {
+    let version_num = conn.server_version_num().unwrap_or(0);
+    let query = catalog_query(version_num);
+    let json: String = sqlx::query_scalar(sqlx::AssertSqlSafe(query))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| DbError::query("reading the PostgreSQL catalog", e))?;
+    let raw: RawCatalog = serde_json::from_str(&json).map_err(|e| DbError::Query {
+        context: "decoding the PostgreSQL catalog".into(),
+        reason: e.to_string(),
+    })?;
+    Ok(CatalogSnapshot {
+        backend: BackendKind::Postgres,
+        server_version: format!("PostgreSQL {}", short_version(&raw.server_version)),
+        server_version_num: version_num,
+        usage_tracked: true,
+        sizes_known: true,
+        stats_reset: raw.stats_reset,
+        tables: raw.tables,
+        indexes: raw.indexes,
+    })
+}
+
+/// `15.20 (Debian 15.20-0+deb12u1)` → `15.20`.
+fn short_version(full: &str) -> &str {
+    full.split_whitespace().next().unwrap_or(full)
+}
+
+/// The rows of `alembic_version` (usually one), or `None` when the table does not exist.
+pub async fn alembic_versions(conn: &mut PgConnection) -> Result<Option<Vec<String>>, DbError> {
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass('alembic_version') IS NOT NULL")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| DbError::query("looking for alembic_version", e))?;
+    if !exists {
+        return Ok(None);
+    }
+    let rows: Vec<String> =
+        sqlx::query_scalar("SELECT version_num::text FROM alembic_version ORDER BY 1")
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| DbError::query("reading alembic_version", e))?;
+    Ok(Some(rows))
+}
+
+pub async fn close(conn: PgConnection) {
+    let _ = conn.close().await;
+}

@@ -1,0 +1,11 @@
+//! hotidx: inspect, prove and change the indexes of a PostgreSQL or SQLite database, around
+//! mdraft's hot-indexes migration. The core (config, db, catalog, migration, demo) knows nothing
+//! of terminals; `cli` is one front end over it.
+
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod migration;
+pub mod redact;
