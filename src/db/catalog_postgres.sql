@@ -1,7 +1,7 @@
 -- The whole catalog in ONE statement and one round trip, whatever the number of tables.
 -- Lean on purpose: pg_index/pg_attribute directly instead of pg_get_indexdef per index (it is
 -- called only for expression columns), pg_stat_get_* instead of the statistics views.
--- {LAST_SCAN} is pg_stat_get_lastscan(...) on PostgreSQL 16+, NULL before.
+-- {LAST_SCAN} is the per-index last-scan time on PostgreSQL 16+, NULL before.
 SELECT json_build_object(
   'server_version', current_setting('server_version'),
   'stats_reset', pg_stat_get_db_stat_reset_time(d.oid),

@@ -1,0 +1,146 @@
+//! A throwaway PostgreSQL cluster on a free port, with password (SCRAM) authentication: the only
+//! way to test a failed login, since the shared server trusts everyone.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct TempCluster {
+    _dir: tempfile::TempDir,
+    data: PathBuf,
+    bin: PathBuf,
+    pub port: u16,
+    run_as: Option<&'static str>,
+}
+
+/// Debian keeps the server binaries off PATH, in a versioned folder.
+fn server_bin() -> Option<PathBuf> {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|bin| bin.join("initdb").exists())
+        .collect();
+    versions.sort();
+    versions.pop()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl TempCluster {
+    /// `None` (or a panic under CI) when the server binaries are not installed.
+    pub fn start(superuser: &str, password: &str) -> Option<TempCluster> {
+        let Some(bin) = server_bin() else {
+            return super::skip_without_postgres("no initdb under /usr/lib/postgresql")
+                .map(|_| unreachable!());
+        };
+        // initdb refuses to run as root: run the server as the `postgres` system user then.
+        let run_as = is_root().then_some("postgres");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("data");
+        let pwfile = dir.path().join("pw");
+        std::fs::write(&pwfile, password).expect("pwfile");
+        if let Some(user) = run_as {
+            chown_recursive(dir.path(), user);
+        }
+        let cluster = TempCluster {
+            data,
+            bin,
+            port: free_port(),
+            run_as,
+            _dir: dir,
+        };
+        cluster.run(
+            "initdb",
+            &[
+                "-D",
+                path(&cluster.data),
+                "-U",
+                superuser,
+                "--auth=scram-sha-256",
+                "--pwfile",
+                path(&pwfile),
+                "--no-sync",
+            ],
+        );
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            cluster.port,
+            path(cluster._dir.path())
+        );
+        let log = cluster._dir.path().join("log");
+        cluster.run(
+            "pg_ctl",
+            &[
+                "-D",
+                path(&cluster.data),
+                "-o",
+                &options,
+                "-l",
+                path(&log),
+                "-w",
+                "start",
+            ],
+        );
+        Some(cluster)
+    }
+
+    fn run(&self, program: &str, args: &[&str]) {
+        let exe = self.bin.join(program);
+        let status = match self.run_as {
+            Some(user) => Command::new("runuser")
+                .args(["-u", user, "--"])
+                .arg(&exe)
+                .args(args)
+                .output(),
+            None => Command::new(&exe).args(args).output(),
+        }
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+        assert!(
+            status.status.success(),
+            "{program} failed: {}{}",
+            String::from_utf8_lossy(&status.stdout),
+            String::from_utf8_lossy(&status.stderr)
+        );
+    }
+}
+
+impl Drop for TempCluster {
+    fn drop(&mut self) {
+        let exe = self.bin.join("pg_ctl");
+        let args = ["-D", path(&self.data), "-m", "immediate", "-w", "stop"];
+        let _ = match self.run_as {
+            Some(user) => Command::new("runuser")
+                .args(["-u", user, "--"])
+                .arg(&exe)
+                .args(args)
+                .output(),
+            None => Command::new(&exe).args(args).output(),
+        };
+    }
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn chown_recursive(dir: &Path, user: &str) {
+    let status = Command::new("chown")
+        .args(["-R", user])
+        .arg(dir)
+        .status()
+        .expect("chown");
+    assert!(status.success(), "chown {user} {}", dir.display());
+}

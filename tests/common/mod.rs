@@ -1,0 +1,187 @@
+//! Shared test fixtures: a fresh PostgreSQL database per test, the real binary, demo files.
+#![allow(dead_code)] // each test binary uses its own share of these
+
+pub mod cluster;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::postgres::PgConnection;
+use sqlx::{Connection, Executor};
+
+/// The server tests run against; override with HOTIDX_TEST_PG.
+pub fn admin_url() -> String {
+    std::env::var("HOTIDX_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Under CI a missing server fails the test; on a laptop without one the test says so and skips.
+pub fn skip_without_postgres(error: &str) -> Option<()> {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "PostgreSQL is required under CI but unreachable at {}: {error}",
+            admin_url()
+        );
+    }
+    eprintln!(
+        "SKIPPED: no PostgreSQL at {} ({error}); set HOTIDX_TEST_PG",
+        admin_url()
+    );
+    None
+}
+
+/// For tests that only need the shared server to answer: true means "skip" (never under CI).
+pub fn skip_if_no_server() -> bool {
+    let reachable = std::net::TcpStream::connect("127.0.0.1:5432").is_ok();
+    !reachable && skip_without_postgres("nothing listens on 127.0.0.1:5432").is_none()
+}
+
+/// A database of its own for one test, dropped when the test ends (pass or fail).
+pub struct PgTestDb {
+    pub name: String,
+    pub url: String,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl PgTestDb {
+    pub async fn create(label: &str) -> Option<PgTestDb> {
+        let mut admin = match PgConnection::connect(&admin_url()).await {
+            Ok(conn) => conn,
+            Err(e) => return skip_without_postgres(&e.to_string()).map(|_| unreachable!()),
+        };
+        let name = format!(
+            "hotidx_t_{label}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        admin
+            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .await
+            .expect("create test database");
+        let _ = admin.close().await;
+        let base = admin_url();
+        let url = format!(
+            "{}/{name}",
+            &base[..base.rfind('/').expect("a /db in the URL")]
+        );
+        Some(PgTestDb { name, url })
+    }
+
+    pub async fn connect(&self) -> PgConnection {
+        PgConnection::connect(&self.url)
+            .await
+            .expect("connect to test database")
+    }
+
+    /// Runs statements one by one outside a transaction (CONCURRENTLY needs that).
+    pub async fn exec(&self, sql: &str) {
+        let mut conn = self.connect().await;
+        conn.execute(sqlx::AssertSqlSafe(sql.to_string()))
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let _ = conn.close().await;
+    }
+}
+
+impl Drop for PgTestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime; a thread of its own may block.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                if let Ok(mut admin) = PgConnection::connect(&admin_url()).await {
+                    let _ = admin
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        )))
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The real binary with a clean environment: no PG*, no DATABASE_URL, a private data directory.
+pub fn hotidx(data_home: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hotidx"));
+    command.env_clear();
+    command.env("PATH", std::env::var("PATH").unwrap_or_default());
+    command.env("HOME", data_home);
+    command.env("XDG_DATA_HOME", data_home.join("data"));
+    command
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+pub fn run(command: &mut Command) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("run hotidx");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// Builds a small demo SQLite file at `path` with the real `hotidx demo`.
+pub fn sqlite_demo(home: &Path, path: &Path, rows: u64) -> PathBuf {
+    let out = run(hotidx(home)
+        .args(["demo", "--rows", &rows.to_string(), "--database-url"])
+        .arg(path));
+    assert_eq!(out.code, 0, "demo failed: {}", out.all());
+    path.to_path_buf()
+}
+
+/// `hotidx status --format json` on `url`, parsed.
+pub fn status_json(home: &Path, url: &str) -> serde_json::Value {
+    let out = run(hotidx(home).args(["status", "--format", "json", "--database-url", url]));
+    assert!(
+        out.code == 0 || out.code == 2,
+        "status failed: {}",
+        out.all()
+    );
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.all()))
+}
+
+/// The per-index state the status document gives `name`.
+pub fn index_state(status: &serde_json::Value, name: &str) -> String {
+    status["indexes"]
+        .as_array()
+        .expect("indexes")
+        .iter()
+        .find(|i| i["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not in status"))["state"]
+        .as_str()
+        .expect("state")
+        .to_string()
+}
+
+pub fn index_detail(status: &serde_json::Value, name: &str) -> String {
+    status["indexes"]
+        .as_array()
+        .expect("indexes")
+        .iter()
+        .find(|i| i["name"] == name)
+        .map(|i| i["detail"].as_str().unwrap_or_default().to_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,226 @@
+//! Migration status on a real PostgreSQL, each state built for real.
+
+mod common;
+
+use common::{PgTestDb, hotidx, index_detail, index_state, run, status_json};
+use hotidx::catalog::BackendKind;
+use hotidx::migration::{self, Script};
+
+const PARENT_FOUR: [&str; 4] = [
+    "ix_conversions_sha256",
+    "ix_conversions_user_id",
+    "ix_conversions_visitor_session_id",
+    "ix_users_email",
+];
+const ADDED_FIVE: [&str; 5] = [
+    "ix_conversions_status",
+    "ix_conversions_sha256_status",
+    "ix_jobs_user_id",
+    "ix_jobs_status",
+    "ix_jobs_created_at",
+];
+
+/// A fresh database holding a small demo at the parent revision.
+async fn demo(label: &str) -> Option<(PgTestDb, tempfile::TempDir)> {
+    let db = PgTestDb::create(label).await?;
+    let home = tempfile::tempdir().unwrap();
+    let out = run(hotidx(home.path()).args(["demo", "--rows", "2000", "--database-url", &db.url]));
+    assert_eq!(out.code, 0, "{}", out.all());
+    Some((db, home))
+}
+
+/// The migration's own upgrade SQL, statement by statement, then the version row.
+async fn apply(db: &PgTestDb) {
+    for statement in migration::statements(BackendKind::Postgres, Script::Upgrade) {
+        db.exec(statement).await;
+    }
+    db.exec("UPDATE alembic_version SET version_num = '2a301fa09a8a'")
+        .await;
+}
+
+#[tokio::test]
+async fn fresh_parent_is_pending_with_the_parents_four_indexes() {
+    let Some((db, home)) = demo("pending").await else {
+        return;
+    };
+    let status = status_json(home.path(), &db.url);
+    assert_eq!(status["overall"], "pending");
+    assert_eq!(
+        status["versions"],
+        serde_json::json!(["add_visitor_session_to_jobs"])
+    );
+    assert_eq!(
+        status["target"],
+        format!("postgres@127.0.0.1:5432/{}", db.name)
+    );
+    for name in &PARENT_FOUR[..3] {
+        assert_eq!(index_state(&status, name), "present", "{name}");
+    }
+    // The parent's unique email index gives the same access path as the non-unique one named.
+    assert_eq!(index_state(&status, "ix_users_email"), "covered");
+    for name in ADDED_FIVE {
+        assert_eq!(index_state(&status, name), "missing", "{name}");
+    }
+    assert_eq!(status["missing_tables"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn applied_then_each_kind_of_drift() {
+    let Some((db, home)) = demo("drift").await else {
+        return;
+    };
+    apply(&db).await;
+    let status = status_json(home.path(), &db.url);
+    assert_eq!(status["overall"], "applied", "{status}");
+    for name in ADDED_FIVE {
+        assert_eq!(index_state(&status, name), "present", "{name}");
+    }
+
+    // An index the migration made is gone.
+    db.exec("DROP INDEX ix_jobs_created_at").await;
+    let status = status_json(home.path(), &db.url);
+    assert_eq!(status["overall"], "drift");
+    assert_eq!(index_state(&status, "ix_jobs_created_at"), "missing");
+    assert!(
+        status["summary"]
+            .as_str()
+            .unwrap()
+            .contains("ix_jobs_created_at missing")
+    );
+
+    // Same name, another column: the status says what differs.
+    db.exec("CREATE INDEX ix_jobs_created_at ON jobs (updated_at)")
+        .await;
+    let status = status_json(home.path(), &db.url);
+    assert_eq!(status["overall"], "drift");
+    assert_eq!(
+        index_state(&status, "ix_jobs_created_at"),
+        "different_definition"
+    );
+    assert_eq!(
+        index_detail(&status, "ix_jobs_created_at"),
+        "columns (updated_at) instead of (created_at)"
+    );
+
+    // A failed CREATE UNIQUE INDEX CONCURRENTLY leaves an INVALID index behind.
+    db.exec("DROP INDEX ix_jobs_status").await;
+    let mut conn = db.connect().await;
+    let failed = sqlx::query("CREATE UNIQUE INDEX CONCURRENTLY ix_jobs_status ON jobs (status)")
+        .execute(&mut conn)
+        .await;
+    assert!(
+        failed.is_err(),
+        "statuses repeat, so a unique build must fail"
+    );
+    let status = status_json(home.path(), &db.url);
+    assert_eq!(index_state(&status, "ix_jobs_status"), "invalid");
+    assert!(index_detail(&status, "ix_jobs_status").contains("INVALID"));
+    let out =
+        run(hotidx(home.path()).args(["indexes", "--table", "jobs", "--database-url", &db.url]));
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.contains("ix_jobs_status") && l.contains("INVALID")),
+        "{}",
+        out.stdout
+    );
+}
+
+#[tokio::test]
+async fn an_index_of_another_name_covers_a_missing_one() {
+    let Some((db, home)) = demo("covered").await else {
+        return;
+    };
+    apply(&db).await;
+    db.exec("DROP INDEX ix_conversions_sha256").await;
+    let status = status_json(home.path(), &db.url);
+    assert_eq!(index_state(&status, "ix_conversions_sha256"), "covered");
+    assert!(
+        index_detail(&status, "ix_conversions_sha256").contains("ix_conversions_sha256_status")
+    );
+    assert_eq!(status["overall"], "applied");
+}
+
+#[tokio::test]
+async fn a_non_unique_email_index_is_present_but_flagged() {
+    let Some((db, home)) = demo("email").await else {
+        return;
+    };
+    db.exec("DROP INDEX ix_users_email").await;
+    db.exec("CREATE INDEX ix_users_email ON users (email)")
+        .await;
+    let status = status_json(home.path(), &db.url);
+    assert_eq!(index_state(&status, "ix_users_email"), "present");
+    assert!(index_detail(&status, "ix_users_email").contains("not unique"));
+    assert_eq!(status["overall"], "pending");
+}
+
+#[tokio::test]
+async fn interrupted_upgrade_reads_as_partial() {
+    let Some((db, home)) = demo("partial").await else {
+        return;
+    };
+    db.exec("CREATE INDEX CONCURRENTLY ix_conversions_status ON conversions (status)")
+        .await;
+    let status = status_json(home.path(), &db.url);
+    assert_eq!(status["overall"], "partial");
+    assert!(
+        status["summary"]
+            .as_str()
+            .unwrap()
+            .contains("ix_conversions_status")
+    );
+}
+
+#[tokio::test]
+async fn unknown_revision_and_unversioned() {
+    let Some((db, home)) = demo("versions").await else {
+        return;
+    };
+    db.exec("UPDATE alembic_version SET version_num = 'eea987b32a73'")
+        .await;
+    let status = status_json(home.path(), &db.url);
+    assert_eq!(status["overall"], "unknown_revision");
+    assert!(status["summary"].as_str().unwrap().contains("eea987b32a73"));
+    let out = run(hotidx(home.path()).args(["status", "--database-url", &db.url]));
+    assert!(
+        out.stdout.contains("status     unknown revision"),
+        "{}",
+        out.stdout
+    );
+
+    db.exec("DELETE FROM alembic_version").await;
+    assert_eq!(status_json(home.path(), &db.url)["overall"], "unversioned");
+    db.exec("DROP TABLE alembic_version").await;
+    let status = status_json(home.path(), &db.url);
+    assert_eq!(status["overall"], "unversioned");
+    assert_eq!(status["versions"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn text_output_fits_80_columns() {
+    let Some((db, home)) = demo("text").await else {
+        return;
+    };
+    db.exec("CREATE SCHEMA reporting").await;
+    db.exec("CREATE TABLE reporting.a_rather_long_table_name_for_reports (id int, payload_column_with_long_name text)").await;
+    db.exec("CREATE INDEX an_index_whose_name_goes_on_and_on_and_on ON reporting.a_rather_long_table_name_for_reports (payload_column_with_long_name, id)").await;
+    for command in ["status", "indexes"] {
+        let out = run(hotidx(home.path()).args([command, "--database-url", &db.url]));
+        assert_eq!(out.code, 0, "{}", out.all());
+        for line in out.stdout.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "{command}: {line:?} is {} wide",
+                line.chars().count()
+            );
+        }
+    }
+    let out = run(hotidx(home.path()).args(["indexes", "--database-url", &db.url]));
+    assert!(
+        out.stdout
+            .contains("reporting.a_rather_long_table_name_for_reports"),
+        "{}",
+        out.stdout
+    );
+}
