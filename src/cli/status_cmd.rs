@@ -82,7 +82,7 @@ pub fn render_text(target: &str, status: &MigrationStatus) -> String {
         left("INDEX", Some(20)),
         left("TABLE", Some(8)),
         left("COLUMNS", Some(10)),
-        left("FROM", None),
+        left("OWNER", None),
         left("STATE", None),
     ];
     let rows: Vec<Vec<String>> = status

@@ -97,7 +97,7 @@ async fn build_aside(path: &Path, generator: &Generator) -> Result<(), DbError> 
         .synchronous(sqlx::sqlite::SqliteSynchronous::Off);
     let mut conn = sqlx::ConnectOptions::connect(&options)
         .await
-        .map_err(|e| query_error("creating the demo file", e))?;
+        .map_err(|e| DbError::query("creating the demo file", e))?;
     let loaded = load(&mut conn, generator).await;
     let _ = conn.close().await;
     if let Err(e) = loaded {
@@ -115,26 +115,26 @@ async fn build_in_place(path: &Path, generator: &Generator, force: bool) -> Resu
     )))
     .fetch_all(&mut conn)
     .await
-    .map_err(|e| query_error("looking for mdraft tables", e))?;
+    .map_err(|e| DbError::query("looking for mdraft tables", e))?;
     if !present.is_empty() && !force {
         return Err(refuse_existing(&path.display().to_string(), &present));
     }
     conn.execute("PRAGMA foreign_keys = OFF")
         .await
-        .map_err(|e| query_error("preparing the demo", e))?;
+        .map_err(|e| DbError::query("preparing the demo", e))?;
     let mut tx = conn
         .begin()
         .await
-        .map_err(|e| query_error("starting the demo transaction", e))?;
+        .map_err(|e| DbError::query("starting the demo transaction", e))?;
     for table in TABLES.iter().filter(|t| present.iter().any(|p| p == *t)) {
         tx.execute(sqlx::AssertSqlSafe(format!("DROP TABLE \"{table}\"")))
             .await
-            .map_err(|e| query_error("dropping the old demo tables", e))?;
+            .map_err(|e| DbError::query("dropping the old demo tables", e))?;
     }
     load_tables(&mut tx, generator).await?;
     tx.commit()
         .await
-        .map_err(|e| query_error("committing the demo", e))?;
+        .map_err(|e| DbError::query("committing the demo", e))?;
     let _ = conn.close().await;
     Ok(())
 }
@@ -143,18 +143,18 @@ async fn load(conn: &mut SqliteConnection, generator: &Generator) -> Result<(), 
     let mut tx = conn
         .begin()
         .await
-        .map_err(|e| query_error("starting the demo transaction", e))?;
+        .map_err(|e| DbError::query("starting the demo transaction", e))?;
     load_tables(&mut tx, generator).await?;
     tx.commit()
         .await
-        .map_err(|e| query_error("committing the demo", e))
+        .map_err(|e| DbError::query("committing the demo", e))
 }
 
 async fn load_tables(conn: &mut SqliteConnection, generator: &Generator) -> Result<(), DbError> {
     let counts = generator.counts();
     conn.execute(SCHEMA)
         .await
-        .map_err(|e| query_error("creating the mdraft tables", e))?;
+        .map_err(|e| DbError::query("creating the mdraft tables", e))?;
     insert_json(
         conn,
         "users",
@@ -164,7 +164,7 @@ async fn load_tables(conn: &mut SqliteConnection, generator: &Generator) -> Resu
     .await?;
     conn.execute(sqlx::AssertSqlSafe(small_tables::insert_sql(&counts)))
         .await
-        .map_err(|e| query_error("filling the small tables", e))?;
+        .map_err(|e| DbError::query("filling the small tables", e))?;
     insert_json(
         conn,
         "jobs",
@@ -176,12 +176,12 @@ async fn load_tables(conn: &mut SqliteConnection, generator: &Generator) -> Resu
     insert_json(conn, "conversions", CONVERSION_COLUMNS, conversions).await?;
     conn.execute(INDEXES)
         .await
-        .map_err(|e| query_error("building the parent's indexes", e))?;
+        .map_err(|e| DbError::query("building the parent's indexes", e))?;
     sqlx::query("INSERT INTO alembic_version (version_num) VALUES (?1)")
         .bind(PARENT_REVISION)
         .execute(&mut *conn)
         .await
-        .map_err(|e| query_error("stamping alembic_version", e))?;
+        .map_err(|e| DbError::query("stamping alembic_version", e))?;
     Ok(())
 }
 
@@ -205,11 +205,7 @@ async fn insert_json(
             .bind(batch)
             .execute(&mut *conn)
             .await
-            .map_err(|e| query_error(&format!("filling {table}"), e))?;
+            .map_err(|e| DbError::query(format!("filling {table}"), e))?;
     }
     Ok(())
-}
-
-fn query_error(context: &str, e: sqlx::Error) -> DbError {
-    DbError::query(context, e)
 }

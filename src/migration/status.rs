@@ -113,14 +113,19 @@ pub fn migration_status(
 
 fn overall(versions: Option<&[String]>, indexes: &[IndexStatus]) -> (OverallStatus, String) {
     let satisfied = |i: &&IndexStatus| matches!(i.state, IndexState::Present | IndexState::Covered);
+    // Without a known version the indexes alone say how far the database is.
+    let tally = format!(
+        "{} of the nine indexes present or covered",
+        indexes.iter().filter(satisfied).count()
+    );
     match versions {
         None => (
             OverallStatus::Unversioned,
-            "unversioned: there is no alembic_version table".into(),
+            format!("unversioned: there is no alembic_version table; {tally}"),
         ),
         Some([]) => (
             OverallStatus::Unversioned,
-            "unversioned: alembic_version is empty".into(),
+            format!("unversioned: alembic_version is empty; {tally}"),
         ),
         Some([v]) if v == REVISION => {
             let problems: Vec<String> = indexes
@@ -173,7 +178,8 @@ fn overall(versions: Option<&[String]>, indexes: &[IndexStatus]) -> (OverallStat
         Some(other) => (
             OverallStatus::UnknownRevision,
             format!(
-                "unknown revision: alembic_version holds {}, neither {PARENT_REVISION} nor {REVISION}",
+                "unknown revision: alembic_version holds {}, neither {PARENT_REVISION} nor \
+                 {REVISION}; {tally}",
                 other.join(", ")
             ),
         ),

@@ -89,17 +89,25 @@ impl TempCluster {
         Some(cluster)
     }
 
-    fn run(&self, program: &str, args: &[&str]) {
+    /// A server program, run as the cluster's owner.
+    fn command(&self, program: &str) -> Command {
         let exe = self.bin.join(program);
-        let status = match self.run_as {
-            Some(user) => Command::new("runuser")
-                .args(["-u", user, "--"])
-                .arg(&exe)
-                .args(args)
-                .output(),
-            None => Command::new(&exe).args(args).output(),
+        match self.run_as {
+            Some(user) => {
+                let mut command = Command::new("runuser");
+                command.args(["-u", user, "--"]).arg(exe);
+                command
+            }
+            None => Command::new(exe),
         }
-        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    }
+
+    fn run(&self, program: &str, args: &[&str]) {
+        let status = self
+            .command(program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{program}: {e}"));
         assert!(
             status.status.success(),
             "{program} failed: {}{}",
@@ -111,16 +119,8 @@ impl TempCluster {
 
 impl Drop for TempCluster {
     fn drop(&mut self) {
-        let exe = self.bin.join("pg_ctl");
         let args = ["-D", path(&self.data), "-m", "immediate", "-w", "stop"];
-        let _ = match self.run_as {
-            Some(user) => Command::new("runuser")
-                .args(["-u", user, "--"])
-                .arg(&exe)
-                .args(args)
-                .output(),
-            None => Command::new(&exe).args(args).output(),
-        };
+        let _ = self.command("pg_ctl").args(args).output();
     }
 }
 

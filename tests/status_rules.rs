@@ -1,0 +1,187 @@
+//! The status rules as a pure function of a catalog snapshot and the version rows.
+
+use hotidx::catalog::{BackendKind, CatalogSnapshot, IndexInfo, TableInfo};
+use hotidx::migration::{INDEXES, IndexState, OverallStatus, PARENT_REVISION, migration_status};
+
+fn table(name: &str) -> TableInfo {
+    TableInfo {
+        schema: "public".into(),
+        name: name.into(),
+        estimated_rows: Some(1000),
+        size_bytes: Some(8192),
+    }
+}
+
+fn index(name: &str, table: &str, columns: &[&str]) -> IndexInfo {
+    IndexInfo {
+        schema: "public".into(),
+        name: name.into(),
+        table: table.into(),
+        columns: columns.iter().map(|c| c.to_string()).collect(),
+        include: vec![],
+        unique: false,
+        primary: false,
+        predicate: None,
+        method: "btree".into(),
+        valid: true,
+        ready: true,
+        size_bytes: Some(8192),
+        usage: None,
+    }
+}
+
+/// The parent: three mdraft tables with the baseline's four indexes.
+fn parent() -> CatalogSnapshot {
+    CatalogSnapshot {
+        backend: BackendKind::Postgres,
+        server_version: "PostgreSQL 15.20".into(),
+        server_version_num: 150_020,
+        usage_tracked: true,
+        sizes_known: true,
+        stats_reset: None,
+        tables: vec![table("conversions"), table("jobs"), table("users")],
+        indexes: vec![
+            index("ix_conversions_sha256", "conversions", &["sha256"]),
+            index("ix_conversions_user_id", "conversions", &["user_id"]),
+            index(
+                "ix_conversions_visitor_session_id",
+                "conversions",
+                &["visitor_session_id"],
+            ),
+            IndexInfo {
+                unique: true,
+                ..index("ix_users_email", "users", &["email"])
+            },
+        ],
+    }
+}
+
+fn state(snapshot: &CatalogSnapshot, versions: &[&str], name: &str) -> IndexState {
+    let versions = Some(versions.iter().map(|v| v.to_string()).collect());
+    let status = migration_status(snapshot, versions);
+    status
+        .indexes
+        .iter()
+        .find(|i| i.name == name)
+        .expect(name)
+        .state
+}
+
+fn overall(snapshot: &CatalogSnapshot, versions: Option<&[&str]>) -> OverallStatus {
+    let versions = versions.map(|v| v.iter().map(|s| s.to_string()).collect());
+    migration_status(snapshot, versions).overall
+}
+
+#[test]
+fn parent_is_pending_never_partial_or_drift() {
+    assert_eq!(
+        overall(&parent(), Some(&[PARENT_REVISION])),
+        OverallStatus::Pending
+    );
+}
+
+#[test]
+fn a_partial_or_hash_index_does_not_cover() {
+    let mut snapshot = parent();
+    snapshot.indexes.push(IndexInfo {
+        predicate: Some("status = 'QUEUED'".into()),
+        ..index("ix_status_queued", "conversions", &["status"])
+    });
+    snapshot.indexes.push(IndexInfo {
+        method: "hash".into(),
+        ..index("ix_status_hash", "conversions", &["status"])
+    });
+    assert_eq!(
+        state(&snapshot, &[PARENT_REVISION], "ix_conversions_status"),
+        IndexState::Missing
+    );
+}
+
+#[test]
+fn an_invalid_index_does_not_cover_but_a_wider_valid_one_does() {
+    let mut snapshot = parent();
+    snapshot.indexes.push(IndexInfo {
+        valid: false,
+        ..index("ix_jobs_status_old", "jobs", &["status"])
+    });
+    assert_eq!(
+        state(&snapshot, &[PARENT_REVISION], "ix_jobs_status"),
+        IndexState::Missing
+    );
+    snapshot.indexes.push(index(
+        "ix_jobs_status_created_at",
+        "jobs",
+        &["status", "created_at DESC"],
+    ));
+    assert_eq!(
+        state(&snapshot, &[PARENT_REVISION], "ix_jobs_status"),
+        IndexState::Covered
+    );
+    // Covered by another name is not "built by the migration": still pending, not partial.
+    assert_eq!(
+        overall(&snapshot, Some(&[PARENT_REVISION])),
+        OverallStatus::Pending
+    );
+}
+
+#[test]
+fn a_descending_column_is_a_different_definition() {
+    let mut snapshot = parent();
+    snapshot
+        .indexes
+        .push(index("ix_jobs_created_at", "jobs", &["created_at DESC"]));
+    assert_eq!(
+        state(&snapshot, &["2a301fa09a8a"], "ix_jobs_created_at"),
+        IndexState::DifferentDefinition
+    );
+}
+
+#[test]
+fn applied_needs_all_nine_and_two_version_rows_are_unknown() {
+    let mut snapshot = parent();
+    for expected in INDEXES.iter().skip(1) {
+        if snapshot.find_index("public", expected.name).is_none() {
+            snapshot
+                .indexes
+                .push(index(expected.name, expected.table, expected.columns));
+        }
+    }
+    // ix_conversions_sha256 is there from the parent; the composite also covers it.
+    assert_eq!(
+        overall(&snapshot, Some(&["2a301fa09a8a"])),
+        OverallStatus::Applied
+    );
+    snapshot.indexes.retain(|i| i.name != "ix_jobs_user_id");
+    assert_eq!(
+        overall(&snapshot, Some(&["2a301fa09a8a"])),
+        OverallStatus::Drift
+    );
+    assert_eq!(
+        overall(&snapshot, Some(&["2a301fa09a8a", "other_head"])),
+        OverallStatus::UnknownRevision
+    );
+    assert_eq!(overall(&snapshot, None), OverallStatus::Unversioned);
+}
+
+#[test]
+fn tables_in_another_schema_are_found_when_unambiguous() {
+    let mut snapshot = parent();
+    for t in &mut snapshot.tables {
+        t.schema = "app".into();
+    }
+    for i in &mut snapshot.indexes {
+        i.schema = "app".into();
+    }
+    let status = migration_status(&snapshot, Some(vec![PARENT_REVISION.into()]));
+    assert!(status.missing_tables.is_empty());
+    let sha = status
+        .indexes
+        .iter()
+        .find(|i| i.name == "ix_conversions_sha256")
+        .unwrap();
+    assert_eq!(sha.state, IndexState::Present);
+    assert_eq!(
+        sha.actual_index.as_deref(),
+        Some("app.ix_conversions_sha256")
+    );
+}
