@@ -3,6 +3,9 @@
 mod demo_cmd;
 mod humanize;
 mod indexes_cmd;
+mod migrate_cmd;
+mod plan_out;
+mod progress_out;
 mod status_cmd;
 pub mod text_table;
 
@@ -33,6 +36,16 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
 
+    /// Refuse every write; the database session itself is read-only (also HOTIDX_READ_ONLY=1)
+    #[arg(
+        long,
+        global = true,
+        env = "HOTIDX_READ_ONLY",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub read_only: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -56,6 +69,10 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Apply the hot-indexes migration (CONCURRENTLY on PostgreSQL)
+    Upgrade(UpgradeArgs),
+    /// Roll the migration back to the parent's exact index set
+    Downgrade(DowngradeArgs),
     /// Every index with its columns, flags, size and usage
     Indexes {
         /// Only this table (`name` or `schema.name`)
@@ -64,6 +81,69 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct UpgradeArgs {
+    /// Print the statements (valid for `psql -f`) and touch nothing
+    #[arg(long)]
+    pub sql: bool,
+    /// Do not ask for confirmation
+    #[arg(long)]
+    pub yes: bool,
+    /// Plain CREATE INDEX (blocks writes to the table), for a maintenance window
+    #[arg(long)]
+    pub no_concurrently: bool,
+    /// How long one DDL statement may wait for a lock before it is retried (e.g. 5s, 500ms)
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
+    /// Go ahead although alembic_version is neither the parent nor 2a301fa09a8a
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DowngradeArgs {
+    /// Print the statements and touch nothing
+    #[arg(long)]
+    pub sql: bool,
+    /// Do not ask for confirmation
+    #[arg(long)]
+    pub yes: bool,
+    /// Run the published downgrade exactly (drops indexes the parent had)
+    #[arg(long)]
+    pub like_alembic: bool,
+    /// Plain DROP INDEX instead of CONCURRENTLY
+    #[arg(long)]
+    pub no_concurrently: bool,
+    /// How long one DDL statement may wait for a lock before it is retried
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
+    /// Go ahead although alembic_version is not 2a301fa09a8a
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `5s`, `500ms`, `2m`, or a bare number of seconds.
+fn parse_duration(raw: &str) -> Result<std::time::Duration, String> {
+    let raw = raw.trim();
+    let (number, unit) = raw
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .map(|at| raw.split_at(at))
+        .unwrap_or((raw, "s"));
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a duration: use e.g. 5s, 500ms or 2m"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" | "" => value,
+        "m" | "min" => value * 60.0,
+        _ => return Err(format!("{raw:?} has an unknown unit: use ms, s or m")),
+    };
+    if seconds <= 0.0 {
+        return Err("the lock timeout must be more than zero".into());
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -76,6 +156,36 @@ pub enum Format {
 pub async fn run(cli: Cli) -> Result<i32, DbError> {
     let target = config::resolve(cli.database_url.as_deref())?;
     match cli.command {
+        Some(Command::Upgrade(a)) => {
+            let args = migrate_cmd::MigrateArgs {
+                direction: crate::migration::plan::Direction::Upgrade,
+                sql: a.sql,
+                yes: a.yes,
+                concurrently: !a.no_concurrently,
+                like_alembic: false,
+                force: a.force,
+                lock_timeout: a.lock_timeout,
+                read_only: cli.read_only,
+            };
+            migrate_cmd::run(&target, args).await
+        }
+        Some(Command::Downgrade(a)) => {
+            let args = migrate_cmd::MigrateArgs {
+                direction: crate::migration::plan::Direction::Downgrade,
+                sql: a.sql,
+                yes: a.yes,
+                concurrently: !a.no_concurrently,
+                like_alembic: a.like_alembic,
+                force: a.force,
+                lock_timeout: a.lock_timeout,
+                read_only: cli.read_only,
+            };
+            migrate_cmd::run(&target, args).await
+        }
+        Some(Command::Demo { .. }) if cli.read_only => Err(DbError::Usage(
+            "refusing to build a demo: hotidx is read-only here (--read-only or HOTIDX_READ_ONLY)"
+                .into(),
+        )),
         Some(Command::Demo { rows, force, seed }) => {
             let report = crate::demo::build(&target, rows, force, seed).await?;
             emit(&demo_cmd::render(&report));

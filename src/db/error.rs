@@ -48,13 +48,16 @@ pub enum DbError {
     },
     #[error("{context}: {reason}")]
     Query { context: String, reason: String },
+    /// Connected fine, but the work could not be done (refused, cancelled, failed).
+    #[error("{0}")]
+    Failed(String),
 }
 
 impl DbError {
     /// 2 for usage and connection errors, 1 for anything that failed after connecting.
     pub fn exit_code(&self) -> i32 {
         match self {
-            DbError::Query { .. } => 1,
+            DbError::Query { .. } | DbError::Failed(_) => 1,
             _ => 2,
         }
     }

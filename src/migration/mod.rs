@@ -1,5 +1,9 @@
 //! The hot-indexes migration as data: its revisions, its nine indexes, its SQL per dialect.
 
+pub mod plan;
+pub mod progress;
+pub mod run_postgres;
+pub mod run_sqlite;
 mod status;
 
 pub use status::{IndexState, IndexStatus, MigrationStatus, OverallStatus, migration_status};

@@ -1,0 +1,109 @@
+//! How a plan reads: for the confirmation screen, and as a `--sql` review artefact.
+
+use super::text_table;
+use crate::catalog::BackendKind;
+use crate::migration::REVISION;
+use crate::migration::plan::{Direction, Plan, StepKind};
+
+const LABEL: usize = 11;
+
+fn labelled(out: &mut String, label: &str, text: &str) {
+    for line in text_table::wrap(&format!("{label:<LABEL$}"), text, super::TEXT_WIDTH) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+}
+
+/// The plan as an operator reads it before saying yes.
+pub fn render(plan: &Plan, lock_timeout_ms: u128) -> String {
+    let mut out = String::new();
+    let ddl = plan.ddl_steps().count();
+    let skipped = plan.steps.len() - ddl;
+    let verb = match plan.options.direction {
+        Direction::Upgrade => "to build",
+        Direction::Downgrade => "to drop",
+    };
+    let how = match (plan.backend, plan.options.concurrently) {
+        (BackendKind::Postgres, true) => {
+            format!(" CONCURRENTLY (lock_timeout {lock_timeout_ms} ms)")
+        }
+        (BackendKind::Postgres, false) => " WITHOUT CONCURRENTLY: writes to each table wait".into(),
+        (BackendKind::Sqlite, _) => " in one transaction".into(),
+    };
+    let version = match (&plan.version_from, &plan.version_to) {
+        (_, None) => "alembic_version stays as it is".to_string(),
+        (Some(from), Some(to)) => format!("then alembic_version {from} → {to}"),
+        (None, Some(to)) => format!("then alembic_version created at {to}"),
+    };
+    let name = match plan.options.direction {
+        Direction::Upgrade => "upgrade",
+        Direction::Downgrade => "downgrade",
+    };
+    labelled(
+        &mut out,
+        name,
+        &format!("{ddl} indexes {verb}{how}, {skipped} skipped; {version}"),
+    );
+    for step in &plan.steps {
+        let action = match step.kind {
+            StepKind::Build => "build",
+            StepKind::Rebuild => "rebuild",
+            StepKind::Drop => "drop",
+            StepKind::Skip => "skip",
+        };
+        out += &format!("  {action:<9}{}: {}\n", step.index, step.reason);
+        for statement in &step.statements {
+            out += &format!("           {statement}\n");
+        }
+    }
+    for statement in &plan.version_statements {
+        out += &format!("  {:<9}{statement}\n", "version");
+    }
+    for difference in &plan.differs_from_published {
+        labelled(&mut out, "note", difference);
+    }
+    out
+}
+
+/// `--sql`: the statements and nothing else that could run; for PostgreSQL valid for `psql -f`.
+pub fn sql_script(plan: &Plan, target: &str, summary: &str, lock_timeout_ms: u128) -> String {
+    let direction = match plan.options.direction {
+        Direction::Upgrade => "upgrade",
+        Direction::Downgrade => "downgrade",
+    };
+    let mut out = format!(
+        "-- hotidx {direction} plan for {target}, migration {REVISION}\n-- status: {summary}\n"
+    );
+    for note in &plan.differs_from_published {
+        out += &format!("-- note: {note}\n");
+    }
+    let transactional = plan.backend == BackendKind::Sqlite;
+    if plan.backend == BackendKind::Postgres {
+        out += "-- Run outside a transaction (CONCURRENTLY), stopping at the first error:\n";
+        out += "--   psql -v ON_ERROR_STOP=1 -f this.sql\n";
+        out += &format!("SET lock_timeout = {lock_timeout_ms};\n");
+    }
+    if transactional {
+        out += "BEGIN;\n";
+    }
+    for step in &plan.steps {
+        if step.kind == StepKind::Skip {
+            out += &format!("-- {}: skipped, {}\n", step.index, step.reason);
+        }
+        for statement in &step.statements {
+            out += statement;
+            out.push('\n');
+        }
+    }
+    if !plan.version_statements.is_empty() && !transactional {
+        out += "-- Move the version row only once every index above is present and valid.\n";
+    }
+    for statement in &plan.version_statements {
+        out += statement;
+        out.push('\n');
+    }
+    if transactional {
+        out += "COMMIT;\n";
+    }
+    out
+}
