@@ -32,8 +32,56 @@ fn free_port() -> u16 {
 }
 
 impl TempCluster {
-    /// `None` (or a panic under CI) when the server binaries are not installed.
+    /// A cluster where `superuser` logs in with `password` (SCRAM).
     pub fn start(superuser: &str, password: &str) -> Option<TempCluster> {
+        Self::init(superuser, Some(password))
+    }
+
+    /// A cluster that trusts local TCP connections, for fault tests.
+    pub fn start_trusting(superuser: &str) -> Option<TempCluster> {
+        Self::init(superuser, None)
+    }
+
+    pub fn url(&self, user: &str, database: &str) -> String {
+        format!("postgres://{user}@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// `pg_ctl stop -m fast`: sessions are terminated, as in a real shutdown.
+    pub fn stop_fast(&self) {
+        self.run(
+            "pg_ctl",
+            &["-D", path(&self.data), "-m", "fast", "-w", "stop"],
+        );
+    }
+
+    pub fn restart(&self) {
+        self.start_server();
+    }
+
+    fn start_server(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            path(self._dir.path())
+        );
+        let log = self._dir.path().join("log");
+        self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                path(&self.data),
+                "-o",
+                &options,
+                "-l",
+                path(&log),
+                "-w",
+                "start",
+            ],
+        );
+    }
+
+    /// `None` (or a panic under CI) when the server binaries are not installed.
+    fn init(superuser: &str, password: Option<&str>) -> Option<TempCluster> {
         let Some(bin) = server_bin() else {
             return super::skip_without_postgres("no initdb under /usr/lib/postgresql")
                 .map(|_| unreachable!());
@@ -43,7 +91,12 @@ impl TempCluster {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("data");
         let pwfile = dir.path().join("pw");
-        std::fs::write(&pwfile, password).expect("pwfile");
+        std::fs::write(&pwfile, password.unwrap_or("unused")).expect("pwfile");
+        let auth = if password.is_some() {
+            "--auth=scram-sha-256"
+        } else {
+            "--auth=trust"
+        };
         if let Some(user) = run_as {
             chown_recursive(dir.path(), user);
         }
@@ -61,7 +114,7 @@ impl TempCluster {
                 path(&cluster.data),
                 "-U",
                 superuser,
-                "--auth=scram-sha-256",
+                auth,
                 "--pwfile",
                 path(&pwfile),
                 "--no-sync",

@@ -185,3 +185,32 @@ pub fn index_detail(status: &serde_json::Value, name: &str) -> String {
         .map(|i| i["detail"].as_str().unwrap_or_default().to_string())
         .unwrap_or_default()
 }
+
+/// (name, table, definition) of every index in `public`: what "the same index set" means.
+pub async fn pg_index_set(db: &PgTestDb) -> Vec<(String, String, String)> {
+    let mut conn = db.connect().await;
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT indexname::text, tablename::text, indexdef FROM pg_indexes \
+         WHERE schemaname = 'public' ORDER BY 1",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .expect("pg_indexes");
+    let _ = conn.close().await;
+    rows
+}
+
+/// A small demo at the parent in a fresh PostgreSQL database.
+pub async fn pg_demo(label: &str, rows: u64) -> Option<(PgTestDb, tempfile::TempDir)> {
+    let db = PgTestDb::create(label).await?;
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = run(hotidx(home.path()).args([
+        "demo",
+        "--rows",
+        &rows.to_string(),
+        "--database-url",
+        &db.url,
+    ]));
+    assert_eq!(out.code, 0, "{}", out.all());
+    Some((db, home))
+}
