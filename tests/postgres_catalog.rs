@@ -144,3 +144,39 @@ async fn a_read_only_session_cannot_write() {
         .expect_err("the server refuses writes in a read-only session");
     assert!(err.to_string().contains("read-only transaction"), "{err}");
 }
+
+/// A DBA opens hotidx while an ALTER TABLE holds ACCESS EXCLUSIVE: the catalog still answers,
+/// with that table's sizes unknown rather than waiting behind the lock.
+#[tokio::test]
+async fn the_catalog_read_never_queues_behind_an_access_exclusive_lock() {
+    let Some(db) = PgTestDb::create("locked").await else {
+        return;
+    };
+    db.exec("CREATE TABLE busy (id int PRIMARY KEY); CREATE TABLE calm (id int PRIMARY KEY);")
+        .await;
+    let mut holder = db.connect().await;
+    sqlx::Executor::execute(
+        &mut holder,
+        "BEGIN; LOCK TABLE busy IN ACCESS EXCLUSIVE MODE;",
+    )
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    let snapshot = snapshot(&db).await;
+    assert!(
+        started.elapsed().as_secs() < 2,
+        "the read waited for the lock"
+    );
+    let busy = snapshot.find_table("busy").unwrap();
+    assert_eq!(
+        busy.size_bytes, None,
+        "not sized while locked, never a fake 0"
+    );
+    let busy_pkey = snapshot
+        .indexes
+        .iter()
+        .find(|i| i.name == "busy_pkey")
+        .unwrap();
+    assert_eq!(busy_pkey.size_bytes, None);
+    assert!(snapshot.find_table("calm").unwrap().size_bytes.is_some());
+}

@@ -2,6 +2,14 @@
 -- Lean on purpose: pg_index/pg_attribute directly instead of pg_get_indexdef per index (it is
 -- called only for expression columns), pg_stat_get_* instead of the statistics views.
 -- {LAST_SCAN} is the per-index last-scan time on PostgreSQL 16+, NULL before.
+-- pg_relation_size takes ACCESS SHARE: a relation someone holds or awaits ACCESS EXCLUSIVE on
+-- (ALTER TABLE, a plain DROP INDEX) is not sized, so the read never queues behind that lock.
+WITH locked AS (
+  SELECT DISTINCT l.relation AS oid
+  FROM pg_locks l
+  WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+)
 SELECT json_build_object(
   'server_version', current_setting('server_version'),
   'stats_reset', pg_stat_get_db_stat_reset_time(d.oid),
@@ -10,7 +18,8 @@ SELECT json_build_object(
              'schema', n.nspname,
              'name', c.relname,
              'estimated_rows', CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END,
-             'size_bytes', pg_table_size(c.oid))
+             'size_bytes', CASE WHEN c.oid IN (SELECT oid FROM locked) THEN NULL
+                                ELSE pg_table_size(c.oid) END)
            ORDER BY n.nspname, c.relname)
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -47,7 +56,9 @@ SELECT json_build_object(
              'method', am.amname,
              'valid', i.indisvalid,
              'ready', i.indisready,
-             'size_bytes', pg_relation_size(i.indexrelid),
+             'size_bytes', CASE WHEN i.indexrelid IN (SELECT oid FROM locked)
+                                  OR i.indrelid IN (SELECT oid FROM locked) THEN NULL
+                                ELSE pg_relation_size(i.indexrelid) END,
              'usage', json_build_object(
                'idx_scan', pg_stat_get_numscans(i.indexrelid),
                'idx_tup_read', pg_stat_get_tuples_returned(i.indexrelid),

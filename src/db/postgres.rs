@@ -25,12 +25,18 @@ pub fn catalog_query(server_version_num: u32) -> String {
     CATALOG_QUERY.replace("{LAST_SCAN}", last_scan)
 }
 
+/// How long an inspection statement may wait for a lock: reading must never hang behind DDL.
+pub const INSPECTION_LOCK_TIMEOUT_MS: u32 = 2000;
+
 /// Options every hotidx session carries: a name DBAs can see in `pg_stat_activity`, and, for
-/// inspection, a session the server itself keeps read-only.
+/// inspection, a session the server itself keeps read-only and that gives up on held locks.
 fn session_options(target: &PostgresTarget, read_only: bool) -> PgConnectOptions {
     let options = target.options.clone().application_name("hotidx");
     if read_only {
-        options.options([("default_transaction_read_only", "on")])
+        options.options([
+            ("default_transaction_read_only", "on".to_string()),
+            ("lock_timeout", INSPECTION_LOCK_TIMEOUT_MS.to_string()),
+        ])
     } else {
         options
     }
@@ -105,7 +111,7 @@ pub async fn snapshot(conn: &mut PgConnection) -> Result<CatalogSnapshot, DbErro
     let json: String = sqlx::query_scalar(sqlx::AssertSqlSafe(query))
         .fetch_one(&mut *conn)
         .await
-        .map_err(|e| DbError::query("reading the PostgreSQL catalog", e))?;
+        .map_err(|e| DbError::query(catalog_context(&e), e))?;
     let raw: RawCatalog = serde_json::from_str(&json).map_err(|e| DbError::Query {
         context: "decoding the PostgreSQL catalog".into(),
         reason: e.to_string(),
@@ -120,6 +126,19 @@ pub async fn snapshot(conn: &mut PgConnection) -> Result<CatalogSnapshot, DbErro
         tables: raw.tables,
         indexes: raw.indexes,
     })
+}
+
+fn catalog_context(error: &sqlx::Error) -> String {
+    let locked =
+        matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03"));
+    if locked {
+        format!(
+            "reading the PostgreSQL catalog waited more than {INSPECTION_LOCK_TIMEOUT_MS} ms for a \
+             lock (DDL running?); try again"
+        )
+    } else {
+        "reading the PostgreSQL catalog".to_string()
+    }
 }
 
 /// `15.20 (Debian 15.20-0+deb12u1)` → `15.20`.
