@@ -255,3 +255,32 @@ async fn without_a_terminal_and_without_yes_nothing_runs() {
     );
     assert_eq!(pg_index_set(&db).await, before);
 }
+
+#[tokio::test]
+async fn no_concurrently_builds_plainly_for_a_maintenance_window() {
+    let Some((db, home)) = pg_demo("plain", 1000).await else {
+        return;
+    };
+    let out = migrate(
+        home.path(),
+        &db.url,
+        &["upgrade", "--sql", "--no-concurrently"],
+    );
+    assert!(
+        out.stdout
+            .contains("\nCREATE INDEX IF NOT EXISTS ix_jobs_status ON public.jobs (status);")
+    );
+    assert!(!out.stdout.contains("CONCURRENTLY IF"), "{}", out.stdout);
+    let out = migrate(
+        home.path(),
+        &db.url,
+        &["upgrade", "--yes", "--no-concurrently"],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stdout.contains("WITHOUT CONCURRENTLY"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(status_json(home.path(), &db.url)["overall"], "applied");
+}
