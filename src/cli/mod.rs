@@ -15,6 +15,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::{self, Target};
 use crate::db::{Access, Database, DbError};
+use crate::migration::plan::Direction;
+use migrate_cmd::MigrateArgs;
 
 /// Text output fits this many columns.
 pub const TEXT_WIDTH: usize = 80;
@@ -70,9 +72,18 @@ pub enum Command {
         format: Format,
     },
     /// Apply the hot-indexes migration (CONCURRENTLY on PostgreSQL)
-    Upgrade(UpgradeArgs),
+    Upgrade {
+        #[command(flatten)]
+        flags: MigrateFlags,
+    },
     /// Roll the migration back to the parent's exact index set
-    Downgrade(DowngradeArgs),
+    Downgrade {
+        #[command(flatten)]
+        flags: MigrateFlags,
+        /// Run the published downgrade exactly (it drops indexes the parent had)
+        #[arg(long)]
+        like_alembic: bool,
+    },
     /// Every index with its columns, flags, size and usage
     Indexes {
         /// Only this table (`name` or `schema.name`)
@@ -83,45 +94,39 @@ pub enum Command {
     },
 }
 
+/// Flags shared by `upgrade` and `downgrade`.
 #[derive(Debug, Clone, clap::Args)]
-pub struct UpgradeArgs {
-    /// Print the statements (valid for `psql -f`) and touch nothing
+pub struct MigrateFlags {
+    /// Print the statements (for PostgreSQL valid for `psql -f`) and touch nothing
     #[arg(long)]
     pub sql: bool,
     /// Do not ask for confirmation
     #[arg(long)]
     pub yes: bool,
-    /// Plain CREATE INDEX (blocks writes to the table), for a maintenance window
+    /// Plain CREATE/DROP INDEX (blocks writes to the table), for a maintenance window
     #[arg(long)]
     pub no_concurrently: bool,
     /// How long one DDL statement may wait for a lock before it is retried (e.g. 5s, 500ms)
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub lock_timeout: std::time::Duration,
-    /// Go ahead although alembic_version is neither the parent nor 2a301fa09a8a
+    /// Go ahead although alembic_version is not where this direction starts from
     #[arg(long)]
     pub force: bool,
 }
 
-#[derive(Debug, Clone, clap::Args)]
-pub struct DowngradeArgs {
-    /// Print the statements and touch nothing
-    #[arg(long)]
-    pub sql: bool,
-    /// Do not ask for confirmation
-    #[arg(long)]
-    pub yes: bool,
-    /// Run the published downgrade exactly (drops indexes the parent had)
-    #[arg(long)]
-    pub like_alembic: bool,
-    /// Plain DROP INDEX instead of CONCURRENTLY
-    #[arg(long)]
-    pub no_concurrently: bool,
-    /// How long one DDL statement may wait for a lock before it is retried
-    #[arg(long, default_value = "5s", value_parser = parse_duration)]
-    pub lock_timeout: std::time::Duration,
-    /// Go ahead although alembic_version is not 2a301fa09a8a
-    #[arg(long)]
-    pub force: bool,
+impl MigrateFlags {
+    fn to_args(&self, direction: Direction, like_alembic: bool, read_only: bool) -> MigrateArgs {
+        MigrateArgs {
+            direction,
+            sql: self.sql,
+            yes: self.yes,
+            concurrently: !self.no_concurrently,
+            like_alembic,
+            force: self.force,
+            lock_timeout: self.lock_timeout,
+            read_only,
+        }
+    }
 }
 
 /// `5s`, `500ms`, `2m`, or a bare number of seconds.
@@ -156,30 +161,15 @@ pub enum Format {
 pub async fn run(cli: Cli) -> Result<i32, DbError> {
     let target = config::resolve(cli.database_url.as_deref())?;
     match cli.command {
-        Some(Command::Upgrade(a)) => {
-            let args = migrate_cmd::MigrateArgs {
-                direction: crate::migration::plan::Direction::Upgrade,
-                sql: a.sql,
-                yes: a.yes,
-                concurrently: !a.no_concurrently,
-                like_alembic: false,
-                force: a.force,
-                lock_timeout: a.lock_timeout,
-                read_only: cli.read_only,
-            };
+        Some(Command::Upgrade { flags }) => {
+            let args = flags.to_args(Direction::Upgrade, false, cli.read_only);
             migrate_cmd::run(&target, args).await
         }
-        Some(Command::Downgrade(a)) => {
-            let args = migrate_cmd::MigrateArgs {
-                direction: crate::migration::plan::Direction::Downgrade,
-                sql: a.sql,
-                yes: a.yes,
-                concurrently: !a.no_concurrently,
-                like_alembic: a.like_alembic,
-                force: a.force,
-                lock_timeout: a.lock_timeout,
-                read_only: cli.read_only,
-            };
+        Some(Command::Downgrade {
+            flags,
+            like_alembic,
+        }) => {
+            let args = flags.to_args(Direction::Downgrade, like_alembic, cli.read_only);
             migrate_cmd::run(&target, args).await
         }
         Some(Command::Demo { .. }) if cli.read_only => Err(DbError::Usage(

@@ -65,6 +65,8 @@ impl fmt::Display for IndexState {
 #[derive(Debug, Clone, Serialize)]
 pub struct IndexStatus {
     pub name: String,
+    /// The schema of the table it belongs on; `None` when the table does not exist.
+    pub schema: Option<String>,
     pub table: String,
     pub expected_columns: Vec<String>,
     pub owner: Owner,
@@ -189,6 +191,7 @@ fn overall(versions: Option<&[String]>, indexes: &[IndexStatus]) -> (OverallStat
 fn index_status(snapshot: &CatalogSnapshot, expected: &ExpectedIndex) -> IndexStatus {
     let mut status = IndexStatus {
         name: expected.name.into(),
+        schema: None,
         table: expected.table.into(),
         expected_columns: expected.columns.iter().map(|c| c.to_string()).collect(),
         owner: expected.owner,
@@ -201,6 +204,7 @@ fn index_status(snapshot: &CatalogSnapshot, expected: &ExpectedIndex) -> IndexSt
         status.detail = Some(format!("table {} does not exist", expected.table));
         return status;
     };
+    status.schema = Some(table.schema.clone());
     let (state, found, detail) = match snapshot.find_index(&table.schema, expected.name) {
         Some(index) => judge_named(snapshot, table, index, expected),
         None => match covering_index(snapshot, table, expected) {

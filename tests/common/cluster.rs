@@ -120,25 +120,7 @@ impl TempCluster {
                 "--no-sync",
             ],
         );
-        let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
-            cluster.port,
-            path(cluster._dir.path())
-        );
-        let log = cluster._dir.path().join("log");
-        cluster.run(
-            "pg_ctl",
-            &[
-                "-D",
-                path(&cluster.data),
-                "-o",
-                &options,
-                "-l",
-                path(&log),
-                "-w",
-                "start",
-            ],
-        );
+        cluster.start_server();
         Some(cluster)
     }
 

@@ -1,0 +1,100 @@
+//! The SQL text of plan steps: the shipped statements adapted to this run, DROPs, the version row.
+
+use super::PlanOptions;
+use crate::catalog::BackendKind;
+use crate::migration::{Script, statements};
+
+/// What Alembic runs to move the version row (`alembic_version_pkc` as Alembic names it).
+pub(super) fn move_version(from: Option<&str>, to: &str) -> Vec<String> {
+    match from {
+        Some(v) if v == to => Vec::new(),
+        Some(v) => vec![format!(
+            "UPDATE alembic_version SET version_num = '{to}' WHERE alembic_version.version_num = '{}';",
+            v.replace('\'', "''")
+        )],
+        None => vec![
+            "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, \
+             CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));"
+                .to_string(),
+            format!("INSERT INTO alembic_version (version_num) VALUES ('{to}');"),
+        ],
+    }
+}
+
+/// (index name, statement) from a shipped script.
+pub(super) fn statement_map(backend: BackendKind, script: Script) -> Vec<(String, String)> {
+    statements(backend, script)
+        .into_iter()
+        .filter_map(|s| {
+            let words: Vec<&str> = s.split_whitespace().collect();
+            let on = words.iter().position(|w| *w == "ON")?;
+            Some((words[on - 1].to_string(), s.to_string()))
+        })
+        .collect()
+}
+
+pub(super) fn lookup<'a>(map: &'a [(String, String)], name: &str) -> &'a str {
+    map.iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, s)| s.as_str())
+        .unwrap_or_default()
+}
+
+/// The shipped statement for this run: plain instead of CONCURRENTLY, another schema.
+pub(super) fn adapt(
+    statement: &str,
+    backend: BackendKind,
+    options: PlanOptions,
+    schema: Option<&str>,
+) -> String {
+    let mut statement = statement.to_string();
+    if backend == BackendKind::Postgres {
+        if !options.concurrently {
+            statement = statement.replace(" CONCURRENTLY", "");
+        }
+        if let Some(schema) = schema {
+            statement = statement.replace(" public.", &format!(" {}.", quote_ident(schema)));
+        }
+    }
+    statement
+}
+
+pub(super) fn drop_statement(
+    backend: BackendKind,
+    options: PlanOptions,
+    schema: Option<&str>,
+    name: &str,
+) -> String {
+    match backend {
+        BackendKind::Postgres => format!(
+            "DROP INDEX {}IF EXISTS {};",
+            if options.concurrently {
+                "CONCURRENTLY "
+            } else {
+                ""
+            },
+            qualified_name(backend, schema, name)
+        ),
+        BackendKind::Sqlite => format!("DROP INDEX IF EXISTS {name};"),
+    }
+}
+
+pub(super) fn qualified_name(backend: BackendKind, schema: Option<&str>, name: &str) -> String {
+    match backend {
+        BackendKind::Postgres => format!("{}.{name}", quote_ident(schema.unwrap_or("public"))),
+        BackendKind::Sqlite => name.to_string(),
+    }
+}
+
+/// Schema names from the catalog, quoted only when they need it.
+fn quote_ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
