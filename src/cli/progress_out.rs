@@ -95,8 +95,9 @@ impl ProgressPrinter {
             p.elapsed.as_secs_f64()
         );
         if self.live {
+            let bar = bar(p);
             let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[2K{text}");
+            let _ = write!(err, "\r\x1b[2K{bar} {text}");
             let _ = err.flush();
             self.live_line_open = true;
         } else if self.last_plain.is_none_or(|t| t.elapsed() >= PLAIN_EVERY) {
@@ -127,6 +128,26 @@ impl ProgressPrinter {
             self.line(&format!("not {done_word}: {}", outcome.not_done.join(", ")));
         }
     }
+}
+
+/// `[#######.............]` from blocks, else tuples, done of total.
+fn bar(p: &BuildProgress) -> String {
+    const WIDTH: i64 = 20;
+    let (done, total) = if p.blocks_total > 0 {
+        (p.blocks_done, p.blocks_total)
+    } else {
+        (p.tuples_done, p.tuples_total)
+    };
+    let filled = if total > 0 {
+        (done * WIDTH / total).clamp(0, WIDTH)
+    } else {
+        0
+    };
+    format!(
+        "[{}{}]",
+        "#".repeat(filled as usize),
+        ".".repeat((WIDTH - filled) as usize)
+    )
 }
 
 fn blocked_by(blockers: &[Session]) -> String {
