@@ -13,7 +13,7 @@ pub enum BackendKind {
     Sqlite,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CatalogSnapshot {
     pub backend: BackendKind,
     /// Human version string, e.g. `PostgreSQL 15.19` or `SQLite 3.46.0`.
@@ -30,7 +30,7 @@ pub struct CatalogSnapshot {
     pub indexes: Vec<IndexInfo>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TableInfo {
     pub schema: String,
     pub name: String,
@@ -41,7 +41,7 @@ pub struct TableInfo {
     pub size_bytes: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndexInfo {
     pub schema: String,
     pub name: String,

@@ -1,6 +1,6 @@
 //! hotidx: inspect, prove and change the indexes of a PostgreSQL or SQLite database, around
 //! mdraft's hot-indexes migration. The core (config, db, catalog, migration, demo) knows nothing
-//! of terminals; `cli` is one front end over it.
+//! of terminals; `cli` and `tui` are two front ends over it.
 
 pub mod catalog;
 pub mod cli;
@@ -9,3 +9,5 @@ pub mod db;
 pub mod demo;
 pub mod migration;
 pub mod redact;
+pub mod tui;
+pub mod units;

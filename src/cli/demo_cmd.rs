@@ -1,7 +1,7 @@
 //! `hotidx demo`'s report: where the demo is, what it holds, how long it took.
 
-use super::humanize;
 use crate::demo::DemoReport;
+use crate::units;
 
 pub fn render(report: &DemoReport) -> String {
     let counts = &report.counts;
@@ -11,14 +11,14 @@ pub fn render(report: &DemoReport) -> String {
     }
     out += &format!(
         "demo mdraft database at add_visitor_session_to_jobs: {} conversions, {} jobs, {} users\n",
-        humanize::grouped(counts.conversions as i64),
-        humanize::grouped(counts.jobs as i64),
-        humanize::grouped(counts.users as i64)
+        units::grouped(counts.conversions as i64),
+        units::grouped(counts.jobs as i64),
+        units::grouped(counts.users as i64)
     );
     out += &format!(
         "built in {:.1} s, {}\n",
         report.elapsed.as_secs_f64(),
-        humanize::bytes(report.size_bytes)
+        units::bytes(report.size_bytes)
     );
     // The path (or target) last and alone, so `$(hotidx demo | tail -1)` is usable.
     match &report.path {

@@ -3,10 +3,11 @@
 use serde::Serialize;
 
 use super::text_table::{self, left, right};
-use super::{Format, TEXT_WIDTH, emit, humanize, open_for_reading, target_line, to_json};
+use super::{Format, TEXT_WIDTH, emit, open_for_reading, target_line, to_json};
 use crate::catalog::{BackendKind, CatalogSnapshot, IndexInfo, TableInfo};
 use crate::config::Target;
 use crate::db::DbError;
+use crate::units;
 
 #[derive(Serialize)]
 struct IndexesDocument<'a> {
@@ -123,12 +124,12 @@ fn row(index: &IndexInfo, usage_tracked: bool) -> Vec<String> {
         index.name.clone(),
         columns,
         flags(index),
-        humanize::bytes(index.size_bytes),
+        units::bytes(index.size_bytes),
     ];
     if usage_tracked {
         let usage = index.usage.clone().unwrap_or_default();
-        row.push(humanize::count(usage.idx_scan));
-        row.push(humanize::count(usage.idx_tup_read));
+        row.push(units::count(usage.idx_scan));
+        row.push(units::count(usage.idx_tup_read));
     }
     row
 }
@@ -168,11 +169,11 @@ fn table_line(table: &TableInfo, index_count: usize, backend: BackendKind) -> St
     };
     let rows = match table.estimated_rows {
         Some(1) => format!("{about}1 row"),
-        Some(n) => format!("{about}{} rows", humanize::grouped(n)),
+        Some(n) => format!("{about}{} rows", units::grouped(n)),
         None => "rows unknown (not analysed)".to_string(),
     };
     let size = match table.size_bytes {
-        Some(_) => humanize::bytes(table.size_bytes),
+        Some(_) => units::bytes(table.size_bytes),
         None => "size unknown".to_string(),
     };
     let indexes = match index_count {

@@ -62,7 +62,7 @@ pub async fn run(target: &Target, args: MigrateArgs) -> Result<i32, DbError> {
         }
     };
     if args.sql {
-        emit(&plan_out::sql_script(
+        emit(&plan::sql_script(
             &plan,
             &target.display(),
             &status.summary,

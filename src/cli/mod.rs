@@ -1,7 +1,7 @@
 //! The command line: clap definitions and the subcommands' text and JSON output.
 
 mod demo_cmd;
-mod humanize;
+
 mod indexes_cmd;
 mod migrate_cmd;
 mod plan_out;
@@ -9,7 +9,7 @@ mod progress_out;
 mod status_cmd;
 pub mod text_table;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -31,7 +31,7 @@ pub const TEXT_WIDTH: usize = 80;
                   The database is, first match wins: --database-url, DATABASE_URL, the libpq \
                   variables (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGSSLMODE, \
                   PGCONNECT_TIMEOUT, ~/.pgpass), else the demo SQLite database in the user's \
-                  data directory. With no command, hotidx prints `status` then `indexes`."
+                  data directory. With no command, hotidx opens its terminal UI; when not on a terminal it prints `status` then `indexes`."
 )]
 pub struct Cli {
     /// postgres://user@host:port/db, postgresql://…, sqlite://path, or a path to a SQLite file
@@ -47,6 +47,10 @@ pub struct Cli {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub read_only: bool,
+
+    /// How often the TUI refreshes (e.g. 2s, 500ms)
+    #[arg(long, global = true, default_value = "5s", value_parser = parse_duration, value_name = "EVERY")]
+    pub refresh: std::time::Duration,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -184,6 +188,16 @@ pub async fn run(cli: Cli) -> Result<i32, DbError> {
         Some(Command::Status { format }) => status_cmd::run(&target, format).await,
         Some(Command::Indexes { table, format }) => {
             indexes_cmd::run(&target, table.as_deref(), format).await
+        }
+        // On a terminal, the TUI; piped or redirected, the same answer as text.
+        None if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() => {
+            if let Target::Sqlite(file) = &target
+                && file.source == config::Source::DemoDefault
+                && !file.path.exists()
+            {
+                crate::demo::build(&target, None, false, crate::demo::DEFAULT_SEED).await?;
+            }
+            crate::tui::run(target, cli.read_only, cli.refresh).await
         }
         None => {
             let status = status_cmd::run(&target, Format::Text).await?;

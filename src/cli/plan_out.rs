@@ -1,8 +1,7 @@
-//! How a plan reads: for the confirmation screen, and as a `--sql` review artefact.
+//! How a plan reads on the confirmation screen.
 
 use super::text_table;
 use crate::catalog::BackendKind;
-use crate::migration::REVISION;
 use crate::migration::plan::{Direction, Plan, StepKind};
 
 const LABEL: usize = 11;
@@ -61,49 +60,6 @@ pub fn render(plan: &Plan, lock_timeout_ms: u128) -> String {
     }
     for difference in &plan.differs_from_published {
         labelled(&mut out, "note", difference);
-    }
-    out
-}
-
-/// `--sql`: the statements and nothing else that could run; for PostgreSQL valid for `psql -f`.
-pub fn sql_script(plan: &Plan, target: &str, summary: &str, lock_timeout_ms: u128) -> String {
-    let direction = match plan.options.direction {
-        Direction::Upgrade => "upgrade",
-        Direction::Downgrade => "downgrade",
-    };
-    let mut out = format!(
-        "-- hotidx {direction} plan for {target}, migration {REVISION}\n-- status: {summary}\n"
-    );
-    for note in &plan.differs_from_published {
-        out += &format!("-- note: {note}\n");
-    }
-    let transactional = plan.backend == BackendKind::Sqlite;
-    if plan.backend == BackendKind::Postgres {
-        out += "-- Run outside a transaction (CONCURRENTLY), stopping at the first error:\n";
-        out += "--   psql -v ON_ERROR_STOP=1 -f this.sql\n";
-        out += &format!("SET lock_timeout = {lock_timeout_ms};\n");
-    }
-    if transactional {
-        out += "BEGIN;\n";
-    }
-    for step in &plan.steps {
-        if step.kind == StepKind::Skip {
-            out += &format!("-- {}: skipped, {}\n", step.index, step.reason);
-        }
-        for statement in &step.statements {
-            out += statement;
-            out.push('\n');
-        }
-    }
-    if !plan.version_statements.is_empty() && !transactional {
-        out += "-- Move the version row only once every index above is present and valid.\n";
-    }
-    for statement in &plan.version_statements {
-        out += statement;
-        out.push('\n');
-    }
-    if transactional {
-        out += "COMMIT;\n";
     }
     out
 }

@@ -3,8 +3,8 @@
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use super::humanize;
 use crate::migration::progress::{BuildProgress, RunEvent, RunOutcome, Session};
+use crate::units;
 
 /// Without a terminal, one progress line per index at most this often.
 const PLAIN_EVERY: Duration = Duration::from_secs(5);
@@ -88,10 +88,10 @@ impl ProgressPrinter {
             p.index,
             percent,
             p.phase,
-            humanize::count(p.blocks_done),
-            humanize::count(p.blocks_total),
-            humanize::count(p.tuples_done),
-            humanize::count(p.tuples_total),
+            units::count(p.blocks_done),
+            units::count(p.blocks_total),
+            units::count(p.tuples_done),
+            units::count(p.tuples_total),
             p.elapsed.as_secs_f64()
         );
         if self.live {

@@ -246,12 +246,7 @@ impl Run<'_> {
     }
 
     async fn long_transactions(&mut self) -> Result<Vec<Session>, sqlx::Error> {
-        let json: String = sqlx::query_scalar(SESSIONS_SQL)
-            .bind(LONG_TRANSACTION_SECONDS)
-            .bind(self.pid)
-            .fetch_one(&mut self.watcher)
-            .await?;
-        Ok(serde_json::from_str(&json).unwrap_or_default())
+        long_transactions(&mut self.watcher, self.pid).await
     }
 
     /// Every index must be as the plan meant before the version row moves.
@@ -294,6 +289,20 @@ impl Run<'_> {
         });
         Ok(())
     }
+}
+
+/// Sessions of this database, other than `besides`, with a transaction open longer than a few
+/// seconds: a concurrent build waits for each of them.
+pub async fn long_transactions(
+    conn: &mut PgConnection,
+    besides: i32,
+) -> Result<Vec<Session>, sqlx::Error> {
+    let json: String = sqlx::query_scalar(SESSIONS_SQL)
+        .bind(LONG_TRANSACTION_SECONDS)
+        .bind(besides)
+        .fetch_one(conn)
+        .await?;
+    Ok(serde_json::from_str(&json).unwrap_or_default())
 }
 
 const SESSIONS_SQL: &str = "\

@@ -3,6 +3,8 @@
 
 mod downgrade;
 mod statements;
+
+pub use statements::sql_script;
 mod upgrade;
 
 use super::{IndexState, IndexStatus, MigrationStatus, Owner, PARENT_REVISION, REVISION};

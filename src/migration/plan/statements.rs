@@ -1,7 +1,8 @@
 //! The SQL text of plan steps: the shipped statements adapted to this run, DROPs, the version row.
 
-use super::PlanOptions;
+use super::{Direction, Plan, PlanOptions, StepKind};
 use crate::catalog::BackendKind;
+use crate::migration::REVISION;
 use crate::migration::{Script, statements};
 
 /// What Alembic runs to move the version row (`alembic_version_pkc` as Alembic names it).
@@ -97,4 +98,47 @@ fn quote_ident(name: &str) -> String {
     } else {
         format!("\"{}\"", name.replace('"', "\"\""))
     }
+}
+
+/// `--sql`: the statements and nothing else that could run; for PostgreSQL valid for `psql -f`.
+pub fn sql_script(plan: &Plan, target: &str, summary: &str, lock_timeout_ms: u128) -> String {
+    let direction = match plan.options.direction {
+        Direction::Upgrade => "upgrade",
+        Direction::Downgrade => "downgrade",
+    };
+    let mut out = format!(
+        "-- hotidx {direction} plan for {target}, migration {REVISION}\n-- status: {summary}\n"
+    );
+    for note in &plan.differs_from_published {
+        out += &format!("-- note: {note}\n");
+    }
+    let transactional = plan.backend == BackendKind::Sqlite;
+    if plan.backend == BackendKind::Postgres {
+        out += "-- Run outside a transaction (CONCURRENTLY), stopping at the first error:\n";
+        out += "--   psql -v ON_ERROR_STOP=1 -f this.sql\n";
+        out += &format!("SET lock_timeout = {lock_timeout_ms};\n");
+    }
+    if transactional {
+        out += "BEGIN;\n";
+    }
+    for step in &plan.steps {
+        if step.kind == StepKind::Skip {
+            out += &format!("-- {}: skipped, {}\n", step.index, step.reason);
+        }
+        for statement in &step.statements {
+            out += statement;
+            out.push('\n');
+        }
+    }
+    if !plan.version_statements.is_empty() && !transactional {
+        out += "-- Move the version row only once every index above is present and valid.\n";
+    }
+    for statement in &plan.version_statements {
+        out += statement;
+        out.push('\n');
+    }
+    if transactional {
+        out += "COMMIT;\n";
+    }
+    out
 }

@@ -19,6 +19,25 @@ pub fn bytes(value: Option<i64>) -> String {
     }
 }
 
+/// 45_700_000 → `43.6M`, for narrow columns; `None` → `?`.
+pub fn bytes_short(value: Option<i64>) -> String {
+    let Some(value) = value else {
+        return "?".into();
+    };
+    const UNITS: [&str; 5] = ["B", "K", "M", "G", "T"];
+    let mut size = value as f64;
+    let mut unit = 0;
+    while size >= 1024.0 && unit + 1 < UNITS.len() {
+        size /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 || size >= 100.0 {
+        format!("{size:.0}{}", UNITS[unit])
+    } else {
+        format!("{size:.1}{}", UNITS[unit])
+    }
+}
+
 /// 1234567 → `1.2M`; below 100,000 the exact figure.
 pub fn count(value: i64) -> String {
     match value {

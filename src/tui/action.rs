@@ -1,0 +1,67 @@
+//! Everything that can happen to the UI: keys become actions, database answers arrive as events.
+
+use crate::catalog::CatalogSnapshot;
+use crate::migration::plan::{Direction, Plan};
+use crate::migration::progress::{RunEvent, RunFailure, RunOutcome, Session};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    NextPane,
+    PrevPane,
+    SortNext,
+    SortReverse,
+    StartFilter,
+    Refresh,
+    Help,
+    Quit,
+    Apply,
+    Rollback,
+    ShowSql,
+    CancelBuild,
+    /// `y` in a dialog: the one explicit key that confirms.
+    Confirm,
+    /// `Esc`: closes a dialog, clears a filter.
+    Back,
+    /// The terminal changed size: draw again.
+    Resize,
+}
+
+#[derive(Debug, Clone)]
+pub enum DbEvent {
+    /// A refresh answered; `seq` lets the newest answer win.
+    Refreshed {
+        seq: u64,
+        snapshot: Box<CatalogSnapshot>,
+        versions: Option<Vec<String>>,
+        /// Wall-clock time of the answer, `HH:MM:SS`.
+        at: String,
+    },
+    RefreshFailed {
+        seq: u64,
+        error: String,
+    },
+    Planned {
+        direction: Direction,
+        result: Result<Box<Plan>, String>,
+        sessions: Vec<Session>,
+        sql: String,
+    },
+    Run(RunEvent),
+    RunFinished(Result<RunOutcome, RunFailure>),
+}
+
+/// What `update` asks the runtime to do; the state update itself never touches the database.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Refresh { seq: u64 },
+    Plan { direction: Direction },
+    Run(Box<Plan>),
+    CancelRun,
+    Quit,
+}

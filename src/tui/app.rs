@@ -1,0 +1,405 @@
+//! The app's state and its pure update: keys and database events in, state and effects out.
+//! Nothing here awaits anything, so the whole app can be driven headless in tests.
+
+use std::time::Instant;
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::action::{Action, DbEvent, Effect};
+use super::data::{Loaded, SortKey, index_rows};
+use super::keymap;
+use super::panes::migration::BuildView;
+use crate::migration::plan::{Direction, Plan};
+use crate::migration::progress::Session;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Tables,
+    Indexes,
+    Migration,
+}
+
+impl Focus {
+    const ORDER: [Focus; 3] = [Focus::Tables, Focus::Indexes, Focus::Migration];
+
+    fn step(self, by: isize) -> Focus {
+        let at = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0) as isize;
+        Self::ORDER[(at + by).rem_euclid(3) as usize]
+    }
+}
+
+/// At most one pop-up at a time.
+#[derive(Debug, Clone)]
+pub enum Popup {
+    Help,
+    /// Waiting for the worker to make the plan.
+    Planning(Direction),
+    Confirm {
+        direction: Direction,
+        plan: Box<Plan>,
+        sessions: Vec<Session>,
+        sql: String,
+    },
+    Sql(String),
+    Message {
+        title: String,
+        text: String,
+    },
+    QuitWhileBuilding,
+}
+
+pub struct App {
+    pub target: String,
+    pub read_only: bool,
+    pub focus: Focus,
+    pub data: Option<Loaded>,
+    /// Time of the last answer, `HH:MM:SS`.
+    pub refreshed_at: Option<String>,
+    pub refresh_error: Option<String>,
+    pub refresh_in_flight: Option<(u64, Instant)>,
+    seq: u64,
+    pub table_selected: usize,
+    pub index_selected: usize,
+    pub migration_selected: usize,
+    pub sort: SortKey,
+    pub reverse: bool,
+    pub filter: String,
+    pub editing_filter: bool,
+    /// Cached order of the indexes pane: recomputed on new data, filter, sort or table.
+    pub rows: Vec<usize>,
+    pub popup: Option<Popup>,
+    pub build: Option<BuildView>,
+    pub quit_after_build: bool,
+    pub should_quit: bool,
+    /// Something changed since the last frame.
+    pub dirty: bool,
+}
+
+impl App {
+    pub fn new(target: String, read_only: bool) -> App {
+        App {
+            target,
+            read_only,
+            focus: Focus::Tables,
+            data: None,
+            refreshed_at: None,
+            refresh_error: None,
+            refresh_in_flight: None,
+            seq: 0,
+            table_selected: 0,
+            index_selected: 0,
+            migration_selected: 0,
+            sort: SortKey::Table,
+            reverse: false,
+            filter: String::new(),
+            editing_filter: false,
+            rows: Vec::new(),
+            popup: None,
+            build: None,
+            quit_after_build: false,
+            should_quit: false,
+            dirty: true,
+        }
+    }
+
+    /// The refresh timer fired (or `R`): ask for data unless a request is already out.
+    pub fn refresh_due(&mut self, now: Instant) -> Vec<Effect> {
+        if self.refresh_in_flight.is_some() {
+            return Vec::new();
+        }
+        self.seq += 1;
+        self.refresh_in_flight = Some((self.seq, now));
+        vec![Effect::Refresh { seq: self.seq }]
+    }
+
+    /// The table the tables pane selects; row 0 is "all tables".
+    pub fn selected_table(&self) -> Option<(&str, &str)> {
+        let data = self.data.as_ref()?;
+        let table = data
+            .snapshot
+            .tables
+            .get(self.table_selected.checked_sub(1)?)?;
+        Some((table.schema.as_str(), table.name.as_str()))
+    }
+
+    fn recompute_rows(&mut self) {
+        self.rows = match &self.data {
+            Some(data) => {
+                let table = self.selected_table();
+                index_rows(data, table, &self.filter, self.sort, self.reverse)
+            }
+            None => Vec::new(),
+        };
+        self.index_selected = self.index_selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        self.dirty = true;
+        if self.editing_filter {
+            self.edit_filter(key);
+            return Vec::new();
+        }
+        if let Some(popup) = self.popup.clone() {
+            return self.popup_key(popup, key);
+        }
+        match keymap::action_for(key, self.focus) {
+            Some(action) => self.update(action),
+            None => {
+                self.dirty = false;
+                Vec::new()
+            }
+        }
+    }
+
+    fn edit_filter(&mut self, key: KeyEvent) {
+        match key.code {
+            KeyCode::Esc => {
+                self.filter.clear();
+                self.editing_filter = false;
+            }
+            KeyCode::Enter => self.editing_filter = false,
+            KeyCode::Backspace => {
+                self.filter.pop();
+            }
+            KeyCode::Char(c) => self.filter.push(c),
+            _ => return,
+        }
+        self.index_selected = 0;
+        self.recompute_rows();
+    }
+
+    fn popup_key(&mut self, popup: Popup, key: KeyEvent) -> Vec<Effect> {
+        let yes = key.code == KeyCode::Char('y');
+        let close = matches!(
+            key.code,
+            KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('q')
+        ) || (matches!(popup, Popup::Help | Popup::Sql(_) | Popup::Message { .. })
+            && matches!(key.code, KeyCode::Enter | KeyCode::Char('?')));
+        match popup {
+            Popup::Confirm { plan, .. } if yes => {
+                self.popup = None;
+                self.build = Some(BuildView::new(&plan));
+                vec![Effect::Run(plan)]
+            }
+            Popup::QuitWhileBuilding if yes => {
+                self.popup = None;
+                self.quit_after_build = true;
+                self.build_cancel()
+            }
+            _ if close => {
+                self.popup = None;
+                Vec::new()
+            }
+            _ => {
+                self.dirty = false;
+                Vec::new()
+            }
+        }
+    }
+
+    /// One action on the state; database work is only asked for, as effects.
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        self.dirty = true;
+        match action {
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-10),
+            Action::PageDown => self.move_by(10),
+            Action::Top => self.move_by(isize::MIN / 2),
+            Action::Bottom => self.move_by(isize::MAX / 2),
+            Action::NextPane => self.focus = self.focus.step(1),
+            Action::PrevPane => self.focus = self.focus.step(-1),
+            Action::SortNext => {
+                self.sort = self.sort.next();
+                self.recompute_rows();
+            }
+            Action::SortReverse => {
+                self.reverse = !self.reverse;
+                self.recompute_rows();
+            }
+            Action::StartFilter => self.editing_filter = true,
+            Action::Back if !self.filter.is_empty() => {
+                self.filter.clear();
+                self.recompute_rows();
+            }
+            Action::Back | Action::Confirm | Action::Resize => {}
+            Action::Help => self.popup = Some(Popup::Help),
+            Action::Refresh => return self.refresh_due(Instant::now()),
+            Action::Quit if self.build_running() => self.popup = Some(Popup::QuitWhileBuilding),
+            Action::Quit => {
+                self.should_quit = true;
+                return vec![Effect::Quit];
+            }
+            Action::Apply => return self.ask_plan(Direction::Upgrade),
+            Action::Rollback => return self.ask_plan(Direction::Downgrade),
+            Action::ShowSql => return self.ask_plan_sql(),
+            Action::CancelBuild => return self.build_cancel(),
+        }
+        Vec::new()
+    }
+
+    fn move_by(&mut self, by: isize) {
+        let (selected, len) = match self.focus {
+            Focus::Tables => (
+                &mut self.table_selected,
+                1 + self.data.as_ref().map_or(0, |d| d.snapshot.tables.len()),
+            ),
+            Focus::Indexes => (&mut self.index_selected, self.rows.len()),
+            Focus::Migration => (&mut self.migration_selected, 9),
+        };
+        let last = len.saturating_sub(1) as isize;
+        *selected = (*selected as isize).saturating_add(by).clamp(0, last) as usize;
+        if self.focus == Focus::Tables {
+            self.index_selected = 0;
+            self.recompute_rows();
+        }
+    }
+
+    pub fn build_running(&self) -> bool {
+        self.build.as_ref().is_some_and(|b| b.finished.is_none())
+    }
+
+    fn ask_plan(&mut self, direction: Direction) -> Vec<Effect> {
+        if self.read_only {
+            self.popup = Some(Popup::Message {
+                title: "read-only".into(),
+                text: "Apply and roll back are disabled: hotidx runs read-only here \
+                       (--read-only or HOTIDX_READ_ONLY), and the session itself refuses writes."
+                    .into(),
+            });
+            return Vec::new();
+        }
+        if self.build_running() {
+            return Vec::new();
+        }
+        self.popup = Some(Popup::Planning(direction));
+        vec![Effect::Plan { direction }]
+    }
+
+    fn ask_plan_sql(&mut self) -> Vec<Effect> {
+        self.popup = Some(Popup::Sql("preparing the plan…".into()));
+        vec![Effect::Plan {
+            direction: Direction::Upgrade,
+        }]
+    }
+
+    fn build_cancel(&mut self) -> Vec<Effect> {
+        match &mut self.build {
+            Some(build) if build.finished.is_none() => {
+                build.cancelling = true;
+                vec![Effect::CancelRun]
+            }
+            _ => {
+                self.dirty = false;
+                Vec::new()
+            }
+        }
+    }
+
+    pub fn on_db(&mut self, event: DbEvent) -> Vec<Effect> {
+        self.dirty = true;
+        match event {
+            DbEvent::Refreshed {
+                seq,
+                snapshot,
+                versions,
+                at,
+            } => self.refreshed(seq, *snapshot, versions, at),
+            DbEvent::RefreshFailed { seq, error } => {
+                if seq == self.seq {
+                    self.refresh_in_flight = None;
+                    self.refresh_error = Some(error);
+                }
+            }
+            DbEvent::Planned {
+                direction,
+                result,
+                sessions,
+                sql,
+            } => self.planned(direction, result, sessions, sql),
+            DbEvent::Run(event) => {
+                if let Some(build) = &mut self.build {
+                    build.apply(event);
+                }
+            }
+            DbEvent::RunFinished(result) => {
+                if let Some(build) = &mut self.build {
+                    build.finish(result);
+                }
+                if self.quit_after_build {
+                    self.should_quit = true;
+                    return vec![Effect::Quit];
+                }
+                return self.refresh_due(Instant::now());
+            }
+        }
+        Vec::new()
+    }
+
+    fn refreshed(
+        &mut self,
+        seq: u64,
+        snapshot: crate::catalog::CatalogSnapshot,
+        versions: Option<Vec<String>>,
+        at: String,
+    ) {
+        // Requests never stack, so only the latest one can answer; a late older one is dropped.
+        if seq != self.seq {
+            self.dirty = false;
+            return;
+        }
+        self.refresh_in_flight = None;
+        self.refresh_error = None;
+        self.refreshed_at = Some(at);
+        if self
+            .data
+            .as_ref()
+            .is_some_and(|d| d.same_as(&snapshot, &versions))
+        {
+            // Definitions and counters as before: only the time in the header moved.
+            return;
+        }
+        let previous = self.data.take();
+        self.data = Some(Loaded::new(
+            snapshot,
+            versions,
+            Instant::now(),
+            previous.as_ref(),
+        ));
+        self.recompute_rows();
+    }
+
+    fn planned(
+        &mut self,
+        direction: Direction,
+        result: Result<Box<Plan>, String>,
+        sessions: Vec<Session>,
+        sql: String,
+    ) {
+        match (&self.popup, result) {
+            (Some(Popup::Sql(_)), _) => self.popup = Some(Popup::Sql(sql)),
+            (Some(Popup::Planning(_)), Ok(plan)) if plan.is_noop() => {
+                self.popup = Some(Popup::Message {
+                    title: "nothing to do".into(),
+                    text: "Every index is already as this direction leaves it.".into(),
+                })
+            }
+            (Some(Popup::Planning(_)), Ok(plan)) => {
+                self.popup = Some(Popup::Confirm {
+                    direction,
+                    plan,
+                    sessions,
+                    sql,
+                })
+            }
+            (Some(Popup::Planning(_)), Err(reason)) => {
+                self.popup = Some(Popup::Message {
+                    title: "refused".into(),
+                    text: reason,
+                })
+            }
+            // The operator closed the dialog meanwhile: drop the answer.
+            _ => self.dirty = false,
+        }
+    }
+}

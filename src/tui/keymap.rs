@@ -1,0 +1,113 @@
+//! The keymap is data: key handling, the footer and the help overlay all read this one table, so
+//! help cannot lie.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Action;
+use super::app::Focus;
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Everywhere,
+    Lists,
+    Indexes,
+    Migration,
+}
+
+pub struct Binding {
+    pub keys: &'static [KeyCode],
+    pub label: &'static str,
+    pub action: Action,
+    pub scope: Scope,
+    pub help: &'static str,
+    /// The footer's one word for it; `None` keeps it out of the footer.
+    pub hint: Option<&'static str>,
+}
+
+const fn bind(
+    keys: &'static [KeyCode],
+    label: &'static str,
+    action: Action,
+    scope: Scope,
+    help: &'static str,
+    hint: Option<&'static str>,
+) -> Binding {
+    Binding {
+        keys,
+        label,
+        action,
+        scope,
+        help,
+        hint,
+    }
+}
+
+use KeyCode::{BackTab, Char, Down, End, Esc, Home, PageDown, PageUp, Tab, Up};
+
+#[rustfmt::skip] // one binding per line reads as the table it is
+pub const KEYMAP: &[Binding] = &[
+    bind(&[Up, Char('k')], "↑/k", Action::Up, Scope::Lists, "move up", None),
+    bind(&[Down, Char('j')], "↓/j", Action::Down, Scope::Lists, "move down", Some("move")),
+    bind(&[Char('g'), Home], "g", Action::Top, Scope::Lists, "first row", None),
+    bind(&[Char('G'), End], "G", Action::Bottom, Scope::Lists, "last row", None),
+    bind(&[PageUp], "PgUp", Action::PageUp, Scope::Lists, "page up", None),
+    bind(&[PageDown], "PgDn", Action::PageDown, Scope::Lists, "page down", None),
+    bind(&[Tab, Char('l')], "Tab", Action::NextPane, Scope::Everywhere, "next pane", Some("pane")),
+    bind(&[BackTab, Char('h')], "S-Tab", Action::PrevPane, Scope::Everywhere, "previous pane", None),
+    bind(&[Char('s')], "s", Action::SortNext, Scope::Indexes, "sort by the next column", Some("sort")),
+    bind(&[Char('S')], "S", Action::SortReverse, Scope::Indexes, "reverse the sort", None),
+    bind(&[Char('/')], "/", Action::StartFilter, Scope::Indexes, "filter by name, table or column", Some("filter")),
+    bind(&[Char('a')], "a", Action::Apply, Scope::Migration, "apply the migration (asks first)", Some("apply")),
+    bind(&[Char('r')], "r", Action::Rollback, Scope::Migration, "roll it back (asks first)", Some("roll back")),
+    bind(&[Char('v')], "v", Action::ShowSql, Scope::Migration, "show the upgrade SQL", Some("SQL")),
+    bind(&[Char('c')], "c", Action::CancelBuild, Scope::Migration, "cancel the running build", Some("cancel")),
+    bind(&[Char('R')], "R", Action::Refresh, Scope::Everywhere, "refresh now", Some("refresh")),
+    bind(&[Char('?')], "?", Action::Help, Scope::Everywhere, "this help", Some("help")),
+    bind(&[Esc], "Esc", Action::Back, Scope::Everywhere, "close a dialog, clear the filter", None),
+    bind(&[Char('q')], "q", Action::Quit, Scope::Everywhere, "quit (asks while a build runs)", Some("quit")),
+];
+
+impl Scope {
+    pub fn applies(self, focus: Focus) -> bool {
+        match self {
+            Scope::Everywhere => true,
+            Scope::Lists => true,
+            Scope::Indexes => focus == Focus::Indexes,
+            Scope::Migration => focus == Focus::Migration,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Everywhere => "everywhere",
+            Scope::Lists => "in lists",
+            Scope::Indexes => "indexes pane",
+            Scope::Migration => "migration pane",
+        }
+    }
+}
+
+/// The action a key means in the focused pane, if any. Ctrl-C quits like `q`.
+pub fn action_for(key: KeyEvent, focus: Focus) -> Option<Action> {
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == Char('c') {
+        return Some(Action::Quit);
+    }
+    KEYMAP
+        .iter()
+        .filter(|b| b.scope.applies(focus))
+        .find(|b| b.keys.contains(&key.code))
+        .map(|b| b.action)
+}
+
+/// `key label` pairs for the footer of the focused pane.
+pub fn footer_hints(focus: Focus) -> Vec<(&'static str, &'static str)> {
+    let mut hints: Vec<(&Binding, &'static str)> = KEYMAP
+        .iter()
+        .filter(|b| b.scope.applies(focus))
+        .filter_map(|b| Some((b, b.hint?)))
+        .collect();
+    // Help and quit first: on a narrow screen they are the ones that must not be cut.
+    hints.sort_by_key(|(b, _)| !matches!(b.action, Action::Help | Action::Quit));
+    hints.into_iter().map(|(b, hint)| (b.label, hint)).collect()
+}

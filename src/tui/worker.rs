@@ -1,0 +1,191 @@
+//! Database work for the UI, on tasks that report over a channel: the UI loop never awaits the
+//! database, so a slow or hung server cannot freeze a key press.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::{Mutex, mpsc, watch};
+
+use super::action::{DbEvent, Effect};
+use crate::config::Target;
+use crate::db::{Access, Database, DbError};
+use crate::migration::plan::{self, Direction, Plan, PlanOptions};
+use crate::migration::progress::Session;
+use crate::migration::run_postgres::{self, RunSettings};
+use crate::migration::{migration_status, run_sqlite};
+
+/// A refresh with no answer after this long is reported, and its connection dropped.
+const REFRESH_TIMEOUT: Duration = Duration::from_secs(15);
+const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+const LOCK_ATTEMPTS: u32 = 3;
+
+pub struct Worker {
+    target: Target,
+    events: UnboundedSender<DbEvent>,
+    /// The inspection session, kept between refreshes and reopened after a failure.
+    session: Arc<Mutex<Option<Database>>>,
+    cancel: Option<watch::Sender<bool>>,
+}
+
+impl Worker {
+    pub fn new(target: Target, events: UnboundedSender<DbEvent>) -> Worker {
+        Worker {
+            target,
+            events,
+            session: Arc::new(Mutex::new(None)),
+            cancel: None,
+        }
+    }
+
+    /// Starts what an effect asks for and returns at once.
+    pub fn handle(&mut self, effect: Effect) {
+        match effect {
+            Effect::Refresh { seq } => self.refresh(seq),
+            Effect::Plan { direction } => self.plan(direction),
+            Effect::Run(plan) => self.run(*plan),
+            Effect::CancelRun => {
+                if let Some(cancel) = &self.cancel {
+                    let _ = cancel.send(true);
+                }
+            }
+            Effect::Quit => {}
+        }
+    }
+
+    fn refresh(&self, seq: u64) {
+        let (target, session, events) = (
+            self.target.clone(),
+            self.session.clone(),
+            self.events.clone(),
+        );
+        tokio::spawn(async move {
+            let mut guard = session.lock().await;
+            let answer = tokio::time::timeout(REFRESH_TIMEOUT, read(&target, &mut guard)).await;
+            let event = match answer {
+                Ok(Ok((snapshot, versions))) => DbEvent::Refreshed {
+                    seq,
+                    snapshot: Box::new(snapshot),
+                    versions,
+                    at: chrono::Local::now().format("%H:%M:%S").to_string(),
+                },
+                Ok(Err(error)) => {
+                    *guard = None;
+                    DbEvent::RefreshFailed {
+                        seq,
+                        error: error.to_string(),
+                    }
+                }
+                Err(_) => {
+                    *guard = None;
+                    let secs = REFRESH_TIMEOUT.as_secs();
+                    DbEvent::RefreshFailed {
+                        seq,
+                        error: format!("no answer in {secs} s"),
+                    }
+                }
+            };
+            let _ = events.send(event);
+        });
+    }
+
+    fn plan(&self, direction: Direction) {
+        let (target, events) = (self.target.clone(), self.events.clone());
+        tokio::spawn(async move {
+            let event = match make_plan(&target, direction).await {
+                Ok((plan, sessions, sql)) => DbEvent::Planned {
+                    direction,
+                    result: Ok(Box::new(plan)),
+                    sessions,
+                    sql,
+                },
+                Err(reason) => DbEvent::Planned {
+                    direction,
+                    result: Err(reason.clone()),
+                    sessions: Vec::new(),
+                    sql: format!("-- {reason}"),
+                },
+            };
+            let _ = events.send(event);
+        });
+    }
+
+    fn run(&mut self, plan: Plan) {
+        let (cancel_tx, cancel_rx) = watch::channel(false);
+        self.cancel = Some(cancel_tx);
+        let (target, events) = (self.target.clone(), self.events.clone());
+        tokio::spawn(async move {
+            let (run_tx, mut run_rx) = mpsc::unbounded_channel();
+            let forward = {
+                let events = events.clone();
+                tokio::spawn(async move {
+                    while let Some(event) = run_rx.recv().await {
+                        let _ = events.send(DbEvent::Run(event));
+                    }
+                })
+            };
+            let result = match &target {
+                Target::Postgres(pg) => {
+                    let settings = RunSettings {
+                        lock_timeout: LOCK_TIMEOUT,
+                        lock_attempts: LOCK_ATTEMPTS,
+                    };
+                    run_postgres::run(pg, &plan, settings, run_tx, cancel_rx).await
+                }
+                Target::Sqlite(file) => run_sqlite::run(&file.path, &plan, run_tx, cancel_rx).await,
+            };
+            let _ = forward.await;
+            let _ = events.send(DbEvent::RunFinished(result));
+        });
+    }
+}
+
+async fn read(
+    target: &Target,
+    session: &mut Option<Database>,
+) -> Result<(crate::catalog::CatalogSnapshot, Option<Vec<String>>), DbError> {
+    if session.is_none() {
+        *session = Some(Database::connect(target, Access::ReadOnly).await?);
+    }
+    let Some(db) = session.as_mut() else {
+        return Err(DbError::Failed("no session".into()));
+    };
+    let snapshot = db.snapshot().await?;
+    let versions = db.alembic_versions().await?;
+    Ok((snapshot, versions))
+}
+
+/// The plan on a fresh read of the state, with the sessions a concurrent build would wait for.
+async fn make_plan(
+    target: &Target,
+    direction: Direction,
+) -> Result<(Plan, Vec<Session>, String), String> {
+    let mut db = Database::connect(target, Access::ReadOnly)
+        .await
+        .map_err(|e| e.to_string())?;
+    let snapshot = db.snapshot().await.map_err(|e| e.to_string())?;
+    let versions = db.alembic_versions().await.map_err(|e| e.to_string())?;
+    let sessions = match &mut db {
+        Database::Postgres(conn) => run_postgres::long_transactions(conn, 0)
+            .await
+            .unwrap_or_default(),
+        Database::Sqlite(_) => Vec::new(),
+    };
+    db.close().await;
+    let status = migration_status(&snapshot, versions);
+    let options = PlanOptions {
+        direction,
+        concurrently: true,
+        like_alembic: false,
+        force: false,
+    };
+    let plan = plan::plan(&status, snapshot.backend, options)
+        .map_err(|refusal| format!("{refusal}; nothing was changed"))?;
+    let sql = plan::sql_script(
+        &plan,
+        &target.display(),
+        &status.summary,
+        LOCK_TIMEOUT.as_millis(),
+    );
+    Ok((plan, sessions, sql))
+}
