@@ -1,0 +1,239 @@
+//! The TUI's pure state update: keys and database events in, state and effects out.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::snapshots::{index, parent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use hotidx::catalog::CatalogSnapshot;
+use hotidx::migration::plan::{self, Direction, PlanOptions};
+use hotidx::migration::progress::{BuildProgress, RunEvent, RunFailure, RunOutcome};
+use hotidx::migration::{PARENT_REVISION, migration_status};
+use hotidx::tui::action::{DbEvent, Effect};
+use hotidx::tui::app::{App, Focus, Popup};
+use hotidx::tui::panes::migration::StepState;
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn press(app: &mut App, keys: &str) -> Vec<Effect> {
+    keys.chars().flat_map(|c| app.handle_key(key(KeyCode::Char(c)))).collect()
+}
+
+/// An app that has asked for and received one refresh of `snapshot`.
+fn loaded(snapshot: CatalogSnapshot) -> App {
+    let mut app = App::new("postgres@db:5432/mdraft".into(), false);
+    let seq = match app.refresh_due(Instant::now()).as_slice() {
+        [Effect::Refresh { seq }] => *seq,
+        other => panic!("{other:?}"),
+    };
+    app.on_db(DbEvent::Refreshed {
+        seq,
+        snapshot: Box::new(snapshot),
+        versions: Some(vec![PARENT_REVISION.into()]),
+        at: "12:00:00".into(),
+    });
+    app
+}
+
+fn upgrade_plan(snapshot: &CatalogSnapshot) -> plan::Plan {
+    let status = migration_status(snapshot, Some(vec![PARENT_REVISION.into()]));
+    let options = PlanOptions {
+        direction: Direction::Upgrade,
+        concurrently: true,
+        like_alembic: false,
+        force: false,
+    };
+    plan::plan(&status, snapshot.backend, options).expect("a plan")
+}
+
+#[test]
+fn refreshes_never_stack_and_a_late_older_answer_is_dropped() {
+    let mut app = App::new("t".into(), false);
+    assert_eq!(app.refresh_due(Instant::now()).len(), 1);
+    assert!(app.refresh_due(Instant::now()).is_empty(), "one request at a time");
+    app.on_db(DbEvent::RefreshFailed { seq: 1, error: "connection refused".into() });
+    assert_eq!(app.refresh_error.as_deref(), Some("connection refused"));
+    assert_eq!(app.refresh_due(Instant::now()).len(), 1, "retries after a failure");
+    // An answer to request 1 arriving after request 2 went out is not shown.
+    app.on_db(DbEvent::Refreshed {
+        seq: 1,
+        snapshot: Box::new(parent()),
+        versions: None,
+        at: "12:00:00".into(),
+    });
+    assert!(app.data.is_none());
+    app.on_db(DbEvent::Refreshed {
+        seq: 2,
+        snapshot: Box::new(parent()),
+        versions: None,
+        at: "12:00:05".into(),
+    });
+    assert!(app.data.is_some() && app.refresh_error.is_none(), "a server that comes back is picked up");
+}
+
+#[test]
+fn navigation_moves_between_panes_and_rows_and_a_table_narrows_the_indexes() {
+    let mut app = loaded(parent());
+    assert_eq!(app.focus, Focus::Tables);
+    assert_eq!(app.rows.len(), 4, "all tables: the parent's four indexes");
+    press(&mut app, "jj"); // (all) → conversions → jobs
+    assert_eq!(app.selected_table(), Some(("public", "jobs")));
+    assert_eq!(app.rows.len(), 0);
+    press(&mut app, "k");
+    assert_eq!(app.rows.len(), 3, "conversions has three");
+    press(&mut app, "G");
+    assert_eq!(app.selected_table(), Some(("public", "users")));
+    app.handle_key(key(KeyCode::Tab));
+    assert_eq!(app.focus, Focus::Indexes);
+    app.handle_key(key(KeyCode::BackTab));
+    assert_eq!(app.focus, Focus::Tables);
+    press(&mut app, "g");
+    assert_eq!(app.selected_table(), None);
+}
+
+#[test]
+fn sort_cycles_reverses_and_filter_narrows_until_esc() {
+    let mut app = loaded(parent());
+    app.handle_key(key(KeyCode::Tab));
+    let names = |app: &App| -> Vec<String> {
+        let data = app.data.as_ref().unwrap();
+        app.rows.iter().map(|&n| data.snapshot.indexes[n].name.clone()).collect()
+    };
+    press(&mut app, "s");
+    assert_eq!(app.sort.label(), "name");
+    assert_eq!(names(&app)[0], "ix_conversions_sha256");
+    press(&mut app, "S");
+    assert_eq!(names(&app)[0], "ix_users_email");
+    press(&mut app, "/user");
+    assert!(app.editing_filter);
+    app.handle_key(key(KeyCode::Enter));
+    assert!(!app.editing_filter);
+    assert_eq!(names(&app), ["ix_users_email", "ix_conversions_user_id"]);
+    app.handle_key(key(KeyCode::Esc));
+    assert!(app.filter.is_empty());
+    assert_eq!(app.rows.len(), 4);
+}
+
+#[test]
+fn apply_asks_shows_the_plan_and_only_y_runs_it() {
+    let snapshot = parent();
+    let mut app = loaded(snapshot.clone());
+    app.focus = Focus::Migration;
+    let effects = press(&mut app, "a");
+    assert!(matches!(effects.as_slice(), [Effect::Plan { direction: Direction::Upgrade }]));
+    assert!(matches!(app.popup, Some(Popup::Planning(Direction::Upgrade))));
+    let plan = upgrade_plan(&snapshot);
+    app.on_db(DbEvent::Planned {
+        direction: Direction::Upgrade,
+        result: Ok(Box::new(plan)),
+        sessions: vec![],
+        sql: "-- sql".into(),
+    });
+    assert!(matches!(app.popup, Some(Popup::Confirm { .. })));
+    assert!(press(&mut app, "x").is_empty(), "any other key does nothing");
+    assert!(matches!(app.popup, Some(Popup::Confirm { .. })));
+    app.handle_key(key(KeyCode::Esc));
+    assert!(app.popup.is_none(), "Esc cancels");
+
+    press(&mut app, "a");
+    app.on_db(DbEvent::Planned {
+        direction: Direction::Upgrade,
+        result: Ok(Box::new(upgrade_plan(&snapshot))),
+        sessions: vec![],
+        sql: String::new(),
+    });
+    let effects = press(&mut app, "y");
+    assert!(matches!(effects.as_slice(), [Effect::Run(_)]));
+    assert!(app.build_running());
+}
+
+#[test]
+fn progress_events_feed_the_gauges_and_c_cancels() {
+    let snapshot = parent();
+    let mut app = loaded(snapshot.clone());
+    app.focus = Focus::Migration;
+    press(&mut app, "a");
+    app.on_db(DbEvent::Planned {
+        direction: Direction::Upgrade,
+        result: Ok(Box::new(upgrade_plan(&snapshot))),
+        sessions: vec![],
+        sql: String::new(),
+    });
+    press(&mut app, "y");
+    app.on_db(DbEvent::Run(RunEvent::StepStarted {
+        index: "ix_conversions_status".into(),
+        statement: "CREATE …".into(),
+        position: 1,
+        total: 5,
+    }));
+    let progress = BuildProgress {
+        index: "ix_conversions_status".into(),
+        phase: "building index: scanning table".into(),
+        blocks_done: 50,
+        blocks_total: 100,
+        tuples_done: 0,
+        tuples_total: 0,
+        elapsed: Duration::from_millis(1500),
+    };
+    app.on_db(DbEvent::Run(RunEvent::Progress(progress.clone())));
+    let build = app.build.as_ref().unwrap();
+    assert_eq!(build.steps[0], ("ix_conversions_status".into(), StepState::Running(Some(progress))));
+    assert_eq!(build.steps[1].1, StepState::Waiting);
+
+    // q during a build asks first; c cancels.
+    press(&mut app, "q");
+    assert!(matches!(app.popup, Some(Popup::QuitWhileBuilding)));
+    app.handle_key(key(KeyCode::Esc));
+    let effects = press(&mut app, "c");
+    assert!(matches!(effects.as_slice(), [Effect::CancelRun]));
+    let failure = RunFailure {
+        message: "cancelled while building ix_conversions_status".into(),
+        cancelled: true,
+        outcome: RunOutcome::default(),
+    };
+    let effects = app.on_db(DbEvent::RunFinished(Err(failure)));
+    assert!(matches!(effects.as_slice(), [Effect::Refresh { .. }]), "refresh to show the truth");
+    let build = app.build.as_ref().unwrap();
+    assert_eq!(build.steps[0].1, StepState::NotDone);
+    assert!(!app.build_running());
+    assert!(matches!(press(&mut app, "q").as_slice(), [Effect::Quit]));
+}
+
+#[test]
+fn read_only_disables_the_actions_and_says_why() {
+    let mut app = App::new("t".into(), true);
+    app.focus = Focus::Migration;
+    assert!(press(&mut app, "a").is_empty());
+    match &app.popup {
+        Some(Popup::Message { title, text }) => {
+            assert_eq!(title, "read-only");
+            assert!(text.contains("session itself refuses writes"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_unchanged_refresh_keeps_rows_and_selection() {
+    let mut snapshot = parent();
+    snapshot.indexes.push(index("ix_extra", "jobs", &["filename"]));
+    let mut app = loaded(snapshot.clone());
+    app.focus = Focus::Indexes;
+    press(&mut app, "jj");
+    let (rows, selected) = (app.rows.clone(), app.index_selected);
+    let seq = match app.refresh_due(Instant::now()).as_slice() {
+        [Effect::Refresh { seq }] => *seq,
+        _ => panic!(),
+    };
+    app.on_db(DbEvent::Refreshed {
+        seq,
+        snapshot: Box::new(snapshot),
+        versions: Some(vec![PARENT_REVISION.into()]),
+        at: "12:00:05".into(),
+    });
+    assert_eq!((app.rows.clone(), app.index_selected), (rows, selected));
+    assert_eq!(app.refreshed_at.as_deref(), Some("12:00:05"));
+}
