@@ -19,7 +19,9 @@ fn key(code: KeyCode) -> KeyEvent {
 }
 
 fn press(app: &mut App, keys: &str) -> Vec<Effect> {
-    keys.chars().flat_map(|c| app.handle_key(key(KeyCode::Char(c)))).collect()
+    keys.chars()
+        .flat_map(|c| app.handle_key(key(KeyCode::Char(c))))
+        .collect()
 }
 
 /// An app that has asked for and received one refresh of `snapshot`.
@@ -53,10 +55,20 @@ fn upgrade_plan(snapshot: &CatalogSnapshot) -> plan::Plan {
 fn refreshes_never_stack_and_a_late_older_answer_is_dropped() {
     let mut app = App::new("t".into(), false);
     assert_eq!(app.refresh_due(Instant::now()).len(), 1);
-    assert!(app.refresh_due(Instant::now()).is_empty(), "one request at a time");
-    app.on_db(DbEvent::RefreshFailed { seq: 1, error: "connection refused".into() });
+    assert!(
+        app.refresh_due(Instant::now()).is_empty(),
+        "one request at a time"
+    );
+    app.on_db(DbEvent::RefreshFailed {
+        seq: 1,
+        error: "connection refused".into(),
+    });
     assert_eq!(app.refresh_error.as_deref(), Some("connection refused"));
-    assert_eq!(app.refresh_due(Instant::now()).len(), 1, "retries after a failure");
+    assert_eq!(
+        app.refresh_due(Instant::now()).len(),
+        1,
+        "retries after a failure"
+    );
     // An answer to request 1 arriving after request 2 went out is not shown.
     app.on_db(DbEvent::Refreshed {
         seq: 1,
@@ -71,7 +83,10 @@ fn refreshes_never_stack_and_a_late_older_answer_is_dropped() {
         versions: None,
         at: "12:00:05".into(),
     });
-    assert!(app.data.is_some() && app.refresh_error.is_none(), "a server that comes back is picked up");
+    assert!(
+        app.data.is_some() && app.refresh_error.is_none(),
+        "a server that comes back is picked up"
+    );
 }
 
 #[test]
@@ -100,7 +115,10 @@ fn sort_cycles_reverses_and_filter_narrows_until_esc() {
     app.handle_key(key(KeyCode::Tab));
     let names = |app: &App| -> Vec<String> {
         let data = app.data.as_ref().unwrap();
-        app.rows.iter().map(|&n| data.snapshot.indexes[n].name.clone()).collect()
+        app.rows
+            .iter()
+            .map(|&n| data.snapshot.indexes[n].name.clone())
+            .collect()
     };
     press(&mut app, "s");
     assert_eq!(app.sort.label(), "name");
@@ -123,8 +141,16 @@ fn apply_asks_shows_the_plan_and_only_y_runs_it() {
     let mut app = loaded(snapshot.clone());
     app.focus = Focus::Migration;
     let effects = press(&mut app, "a");
-    assert!(matches!(effects.as_slice(), [Effect::Plan { direction: Direction::Upgrade }]));
-    assert!(matches!(app.popup, Some(Popup::Planning(Direction::Upgrade))));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Plan {
+            direction: Direction::Upgrade
+        }]
+    ));
+    assert!(matches!(
+        app.popup,
+        Some(Popup::Planning(Direction::Upgrade))
+    ));
     let plan = upgrade_plan(&snapshot);
     app.on_db(DbEvent::Planned {
         direction: Direction::Upgrade,
@@ -133,7 +159,10 @@ fn apply_asks_shows_the_plan_and_only_y_runs_it() {
         sql: "-- sql".into(),
     });
     assert!(matches!(app.popup, Some(Popup::Confirm { .. })));
-    assert!(press(&mut app, "x").is_empty(), "any other key does nothing");
+    assert!(
+        press(&mut app, "x").is_empty(),
+        "any other key does nothing"
+    );
     assert!(matches!(app.popup, Some(Popup::Confirm { .. })));
     app.handle_key(key(KeyCode::Esc));
     assert!(app.popup.is_none(), "Esc cancels");
@@ -180,7 +209,13 @@ fn progress_events_feed_the_gauges_and_c_cancels() {
     };
     app.on_db(DbEvent::Run(RunEvent::Progress(progress.clone())));
     let build = app.build.as_ref().unwrap();
-    assert_eq!(build.steps[0], ("ix_conversions_status".into(), StepState::Running(Some(progress))));
+    assert_eq!(
+        build.steps[0],
+        (
+            "ix_conversions_status".into(),
+            StepState::Running(Some(progress))
+        )
+    );
     assert_eq!(build.steps[1].1, StepState::Waiting);
 
     // q during a build asks first; c cancels.
@@ -195,7 +230,10 @@ fn progress_events_feed_the_gauges_and_c_cancels() {
         outcome: RunOutcome::default(),
     };
     let effects = app.on_db(DbEvent::RunFinished(Err(failure)));
-    assert!(matches!(effects.as_slice(), [Effect::Refresh { .. }]), "refresh to show the truth");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Refresh { .. }]),
+        "refresh to show the truth"
+    );
     let build = app.build.as_ref().unwrap();
     assert_eq!(build.steps[0].1, StepState::NotDone);
     assert!(!app.build_running());
@@ -219,7 +257,9 @@ fn read_only_disables_the_actions_and_says_why() {
 #[test]
 fn an_unchanged_refresh_keeps_rows_and_selection() {
     let mut snapshot = parent();
-    snapshot.indexes.push(index("ix_extra", "jobs", &["filename"]));
+    snapshot
+        .indexes
+        .push(index("ix_extra", "jobs", &["filename"]));
     let mut app = loaded(snapshot.clone());
     app.focus = Focus::Indexes;
     press(&mut app, "jj");

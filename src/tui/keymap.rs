@@ -57,15 +57,15 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[BackTab, Char('h')], "S-Tab", Action::PrevPane, Scope::Everywhere, "previous pane", None),
     bind(&[Char('s')], "s", Action::SortNext, Scope::Indexes, "sort by the next column", Some("sort")),
     bind(&[Char('S')], "S", Action::SortReverse, Scope::Indexes, "reverse the sort", None),
-    bind(&[Char('/')], "/", Action::StartFilter, Scope::Indexes, "filter by name, table or column", Some("filter")),
-    bind(&[Char('a')], "a", Action::Apply, Scope::Migration, "apply the migration (asks first)", Some("apply")),
+    bind(&[Char('/')], "/", Action::StartFilter, Scope::Indexes, "filter by name/table/column", Some("filter")),
+    bind(&[Char('a')], "a", Action::Apply, Scope::Migration, "apply the migration (asks)", Some("apply")),
     bind(&[Char('r')], "r", Action::Rollback, Scope::Migration, "roll it back (asks first)", Some("roll back")),
     bind(&[Char('v')], "v", Action::ShowSql, Scope::Migration, "show the upgrade SQL", Some("SQL")),
     bind(&[Char('c')], "c", Action::CancelBuild, Scope::Migration, "cancel the running build", Some("cancel")),
     bind(&[Char('R')], "R", Action::Refresh, Scope::Everywhere, "refresh now", Some("refresh")),
     bind(&[Char('?')], "?", Action::Help, Scope::Everywhere, "this help", Some("help")),
-    bind(&[Esc], "Esc", Action::Back, Scope::Everywhere, "close a dialog, clear the filter", None),
-    bind(&[Char('q')], "q", Action::Quit, Scope::Everywhere, "quit (asks while a build runs)", Some("quit")),
+    bind(&[Esc], "Esc", Action::Back, Scope::Everywhere, "close dialog, clear filter", None),
+    bind(&[Char('q')], "q", Action::Quit, Scope::Everywhere, "quit (asks during a build)", Some("quit")),
 ];
 
 impl Scope {

@@ -197,12 +197,13 @@ fn gauge<'a>(state: &StepState, width: usize, theme: &Theme) -> Span<'a> {
             };
             let percent = if total > 0 { done * 100 / total } else { 0 };
             let filled = (percent / 10) as usize;
+            // Elapsed before the phase: on a narrow screen the phase is what gets elided.
             let text = format!(
-                "[{}{}] {percent:>3}% {} {:.1} s",
+                "[{}{}] {percent:>3}% {:.1} s {}",
                 "#".repeat(filled),
                 ".".repeat(10 - filled.min(10)),
-                p.phase,
-                p.elapsed.as_secs_f64()
+                p.elapsed.as_secs_f64(),
+                p.phase
             );
             Span::styled(elide(&text, width), theme.warn())
         }

@@ -79,6 +79,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             "y cancel and quit · Esc keep going",
         ),
     };
+    if matches!(popup, Popup::Help) {
+        return render_help(frame, area, lines, theme);
+    }
     let width = (area.width.saturating_sub(4)).min(100);
     // Long statements wrap: count the rows they take, so nothing is cut off at the bottom.
     let inner = width.saturating_sub(2).max(1) as usize;
@@ -98,6 +101,33 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .block(block),
         rect,
     );
+}
+
+/// Help in one column when it fits, else in two side by side: every binding stays visible.
+fn render_help(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>, theme: &Theme) {
+    let rows = area.height.saturating_sub(4) as usize;
+    let columns = if lines.len() <= rows { 1 } else { 2 };
+    let per_column = lines.len().div_ceil(columns);
+    let width = area
+        .width
+        .saturating_sub(4)
+        .min(if columns == 1 { 64 } else { 120 });
+    let height = (per_column as u16 + 2).min(area.height.saturating_sub(2));
+    let rect = centered(area, width, height);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(theme.focused_border())
+        .title(Span::styled(" Help ", theme.title()))
+        .title_bottom(Line::styled(" Esc close ", theme.title()));
+    let inner = block.inner(rect);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(block, rect);
+    let halves =
+        Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns]).split(inner);
+    for (n, chunk) in lines.chunks(per_column).enumerate() {
+        frame.render_widget(Paragraph::new(chunk.to_vec()), halves[n]);
+    }
 }
 
 fn verb(direction: Direction) -> &'static str {
@@ -124,10 +154,8 @@ fn help_lines(theme: &Theme) -> Vec<Line<'static>> {
             ]));
         }
     }
-    lines.push(Line::styled(
-        "flags: P primary · U unique · W partial · INV invalid",
-        theme.dim(),
-    ));
+    lines.push(Line::styled("flags: P primary · U unique", theme.dim()));
+    lines.push(Line::styled("       W partial · INV invalid", theme.dim()));
     lines
 }
 
