@@ -62,17 +62,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let scope = app
         .selected_table()
         .map(|(schema, table)| crate::catalog::qualified(schema, table))
-        .unwrap_or_else(|| "all tables".into());
-    let mut title = format!(
-        " Indexes · {scope} · {} · sort {}",
-        app.rows.len(),
-        app.sort.label()
-    );
-    if app.reverse {
-        title.push_str(" (reversed)");
-    }
+        .unwrap_or_else(|| "all".into());
+    let mut title = format!(" Indexes · {scope} · {}", app.rows.len());
+    // The filter before the sort: on a narrow pane the sort is what gets cut.
     if !app.filter.is_empty() {
         title.push_str(&format!(" · filter \"{}\"", app.filter));
+    }
+    title.push_str(&format!(" · sort {}", app.sort.label()));
+    if app.reverse {
+        title.push_str(" (reversed)");
     }
     title.push(' ');
     let block = pane_block(title, focused, theme);

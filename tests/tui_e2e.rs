@@ -1,0 +1,195 @@
+//! The real binary in a pseudo-terminal on real databases: start, navigate, filter, apply with
+//! confirmation, see it applied, roll back, quit; the terminal restored on every way out.
+
+mod common;
+
+use std::time::Duration;
+
+use common::pty::Tui;
+use common::{cluster::TempCluster, pg_demo, sqlite_demo, status_json};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// The whole operator's round: returns once hotidx has exited.
+fn apply_and_roll_back(tui: &mut Tui) {
+    tui.wait_for("PENDING", WAIT);
+    tui.send("\t"); // tables → indexes
+    tui.send("/sha");
+    let screen = tui.wait_for("filter \"sha\"", WAIT);
+    assert!(screen.contains("ix_conversions_sha256"), "{screen}");
+    tui.send("\r");
+    tui.send("\x1b"); // Esc clears the filter
+    tui.wait_gone("filter \"sha\"", WAIT);
+    tui.send("\t"); // indexes → migration
+    tui.send("a");
+    tui.wait_for("Apply the migration?", WAIT);
+    tui.wait_for("CREATE INDEX", WAIT);
+    tui.send("y");
+    tui.wait_for("apply: done", WAIT);
+    let screen = tui.wait_for("APPLIED", WAIT);
+    assert!(screen.contains("(at head)"), "{screen}");
+    tui.send("r");
+    tui.wait_for("Roll the migration back?", WAIT);
+    tui.send("y");
+    tui.wait_for("roll back: done", WAIT);
+    tui.wait_for("PENDING", WAIT);
+    tui.send("q");
+    assert_eq!(tui.wait_exit(WAIT), Some(0), "quits cleanly");
+    tui.assert_terminal_restored();
+}
+
+#[test]
+fn sqlite_demo_round_trip_in_a_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let path = sqlite_demo(home.path(), &home.path().join("m.db"), 2000);
+    let url = path.display().to_string();
+    let mut tui = Tui::spawn(
+        home.path(),
+        &["--database-url", &url, "--refresh", "60s"],
+        80,
+        24,
+    );
+    apply_and_roll_back(&mut tui);
+    assert_eq!(status_json(home.path(), &url)["overall"], "pending");
+}
+
+#[tokio::test]
+async fn postgres_round_trip_in_a_terminal() {
+    let Some((db, home)) = pg_demo("tui", 3000).await else {
+        return;
+    };
+    let url = db.url.clone();
+    let home_path = home.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let mut tui = Tui::spawn(
+            &home_path,
+            &["--database-url", &url, "--refresh", "60s"],
+            100,
+            30,
+        );
+        apply_and_roll_back(&mut tui);
+    })
+    .await
+    .unwrap();
+    assert_eq!(status_json(home.path(), &db.url)["overall"], "pending");
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let path = sqlite_demo(home.path(), &home.path().join("s.db"), 200);
+    for signal in ["-TERM", "-HUP"] {
+        let mut tui = Tui::spawn(
+            home.path(),
+            &["--database-url", &path.display().to_string()],
+            80,
+            24,
+        );
+        tui.wait_for("PENDING", WAIT);
+        let status = std::process::Command::new("kill")
+            .args([signal, &tui.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert!(tui.wait_exit(WAIT).is_some(), "{signal} ends hotidx");
+        tui.assert_terminal_restored();
+    }
+}
+
+#[test]
+fn an_idle_screen_sends_no_bytes() {
+    let home = tempfile::tempdir().unwrap();
+    let path = sqlite_demo(home.path(), &home.path().join("i.db"), 200);
+    let tui = Tui::spawn(
+        home.path(),
+        &[
+            "--database-url",
+            &path.display().to_string(),
+            "--refresh",
+            "60s",
+        ],
+        80,
+        24,
+    );
+    tui.wait_for("refreshed", WAIT);
+    std::thread::sleep(Duration::from_millis(500));
+    let before = tui.bytes_received();
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        tui.bytes_received(),
+        before,
+        "nothing changed, so nothing was written"
+    );
+}
+
+/// A backend that stops answering (SIGSTOP) must not freeze key handling.
+#[tokio::test]
+async fn a_hung_server_does_not_freeze_the_keys() {
+    let Some(cluster) = TempCluster::start_trusting("postgres") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let url = cluster.url("postgres", "mdraft");
+    let out = common::run(common::hotidx(home.path()).args([
+        "demo",
+        "--rows",
+        "500",
+        "--database-url",
+        &url,
+    ]));
+    assert_eq!(out.code, 0, "{}", out.all());
+    let home_path = home.path().to_path_buf();
+    let url_for_tui = url.clone();
+    let tui = tokio::task::spawn_blocking(move || {
+        let tui = Tui::spawn(
+            &home_path,
+            &["--database-url", &url_for_tui, "--refresh", "1s"],
+            80,
+            24,
+        );
+        tui.wait_for("PENDING", WAIT);
+        tui
+    })
+    .await
+    .unwrap();
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    let backend: i32 = sqlx::query_scalar(
+        "SELECT pid FROM pg_stat_activity WHERE application_name = 'hotidx' LIMIT 1",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    let stop = |signal: &str| {
+        std::process::Command::new("kill")
+            .args([signal, &backend.to_string()])
+            .status()
+            .unwrap()
+    };
+    assert!(stop("-STOP").success());
+    let mut tui = tokio::task::spawn_blocking(move || {
+        // The next refresh hangs on the stopped backend; the keys are still answered.
+        let mut tui = tui;
+        tui.wait_for("refreshing…", WAIT);
+        tui.send("?");
+        tui.wait_for("Help", Duration::from_secs(2));
+        tui.send("\x1b");
+        tui.send("\t");
+        tui.wait_for("┏ Indexes", Duration::from_secs(2));
+        tui
+    })
+    .await
+    .unwrap();
+    assert!(stop("-CONT").success());
+    tui = tokio::task::spawn_blocking(move || {
+        let mut tui = tui;
+        tui.send("q");
+        assert_eq!(tui.wait_exit(WAIT), Some(0));
+        tui.assert_terminal_restored();
+        tui
+    })
+    .await
+    .unwrap();
+    drop(tui);
+}
