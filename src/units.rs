@@ -42,8 +42,8 @@ pub fn bytes_short(value: Option<i64>) -> String {
 pub fn count(value: i64) -> String {
     match value {
         v if v < 100_000 => v.to_string(),
-        v if v < 10_000_000 => format!("{:.0}k", v as f64 / 1e3),
-        v if v < 10_000_000_000 => format!("{:.1}M", v as f64 / 1e6),
+        v if v < 999_500 => format!("{:.0}k", v as f64 / 1e3),
+        v if v < 999_950_000 => format!("{:.1}M", v as f64 / 1e6),
         v => format!("{:.1}G", v as f64 / 1e9),
     }
 }
@@ -78,6 +78,7 @@ mod tests {
         assert_eq!(count(99_999), "99999");
         assert_eq!(count(123_456), "123k");
         assert_eq!(count(12_345_678), "12.3M");
+        assert_eq!(count(1_000_000), "1.0M");
         assert_eq!(grouped(1_234_567), "1,234,567");
         assert_eq!(grouped(12), "12");
     }

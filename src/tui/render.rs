@@ -21,7 +21,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, now: Instant) {
         Constraint::Length(1),
     ])
     .areas(area);
-    let tables_width = (area.width / 3).clamp(30, 44);
+    let tables_width = (area.width / 3).clamp(32, 44);
     let [left, right] =
         Layout::horizontal([Constraint::Length(tables_width), Constraint::Min(20)]).areas(body);
     header::render(frame, head, app, theme, now);

@@ -196,12 +196,12 @@ fn gauge<'a>(state: &StepState, width: usize, theme: &Theme) -> Span<'a> {
                 (p.tuples_done, p.tuples_total)
             };
             let percent = if total > 0 { done * 100 / total } else { 0 };
-            let filled = (percent / 10) as usize;
+            let filled = (percent * 8 / 100) as usize;
             // Elapsed before the phase: on a narrow screen the phase is what gets elided.
             let text = format!(
-                "[{}{}] {percent:>3}% {:.1} s {}",
-                "#".repeat(filled),
-                ".".repeat(10 - filled.min(10)),
+                "[{}{}] {percent}% {:.1} s {}",
+                "#".repeat(filled.min(8)),
+                ".".repeat(8 - filled.min(8)),
                 p.elapsed.as_secs_f64(),
                 p.phase
             );

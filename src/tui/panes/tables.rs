@@ -19,9 +19,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     let visible = area.height.saturating_sub(3) as usize;
     let total = data.snapshot.tables.len() + 1;
+    // Borders, marker, rows, size, count and the four gaps between the five columns.
     let name_width = (area.width as usize)
-        .saturating_sub(2 + 1 + 8 + 1 + 8 + 1 + 3)
-        .max(8);
+        .saturating_sub(2 + 1 + 5 + 5 + 3 + 4)
+        .max(6);
     let rows: Vec<Row> = window(app.table_selected, total, visible)
         .map(|n| {
             let style = if n == app.table_selected {
@@ -36,7 +37,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     Cell::from("(all)"),
                     Cell::from(""),
                     Cell::from(""),
-                    Cell::from(count.to_string()),
+                    Cell::from(format!("{count:>3}")),
                 ])
                 .style(style);
             }
@@ -52,14 +53,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     Span::raw(" ")
                 }),
                 Cell::from(elide(&table.display_name(), name_width)),
-                Cell::from(
+                Cell::from(format!(
+                    "{:>5}",
                     table
                         .estimated_rows
                         .map(units::count)
-                        .unwrap_or_else(|| "?".into()),
-                ),
-                Cell::from(format!("{:>6}", units::bytes_short(table.size_bytes))),
-                Cell::from(count.to_string()),
+                        .unwrap_or_else(|| "?".into())
+                )),
+                Cell::from(format!("{:>5}", units::bytes_short(table.size_bytes))),
+                Cell::from(format!("{count:>3}")),
             ])
             .style(style)
         })
@@ -68,10 +70,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Constraint::Length(1),
         Constraint::Length(name_width as u16),
         Constraint::Length(5),
-        Constraint::Length(6),
+        Constraint::Length(5),
         Constraint::Length(3),
     ];
-    let header = Row::new(vec!["", "TABLE", " ROWS", "  SIZE", "IX"]).style(theme.dim());
+    let header = Row::new(vec!["", "TABLE", " ROWS", " SIZE", " IX"]).style(theme.dim());
     let table = Table::new(rows, widths)
         .header(header)
         .block(block)
