@@ -277,3 +277,55 @@ fn an_unchanged_refresh_keeps_rows_and_selection() {
     assert_eq!((app.rows.clone(), app.index_selected), (rows, selected));
     assert_eq!(app.refreshed_at.as_deref(), Some("12:00:05"));
 }
+
+#[test]
+fn findings_mark_prefixes_duplicates_invalid_and_unused_indexes() {
+    let mut snapshot = parent();
+    snapshot.indexes.push(index(
+        "ix_conversions_sha256_status",
+        "conversions",
+        &["sha256", "status"],
+    ));
+    snapshot
+        .indexes
+        .push(index("ix_user_again", "conversions", &["user_id"]));
+    snapshot.indexes.push(hotidx::catalog::IndexInfo {
+        valid: false,
+        ..index("ix_jobs_status", "jobs", &["status"])
+    });
+    for i in &mut snapshot.indexes {
+        i.usage = Some(hotidx::catalog::IndexUsage {
+            idx_scan: 5,
+            ..Default::default()
+        });
+    }
+    snapshot.indexes[1].usage = Some(Default::default()); // ix_conversions_user_id: never scanned
+    let app = loaded(snapshot);
+    let data = app.data.as_ref().unwrap();
+    let of = |name: &str| {
+        let at = data
+            .snapshot
+            .indexes
+            .iter()
+            .position(|i| i.name == name)
+            .unwrap();
+        data.findings[at].clone()
+    };
+    assert_eq!(
+        of("ix_conversions_sha256"),
+        ["prefix of ix_conversions_sha256_status"]
+    );
+    assert_eq!(
+        of("ix_conversions_user_id"),
+        ["duplicate of ix_user_again", "unused since stats reset"]
+    );
+    assert_eq!(of("ix_jobs_status"), ["INVALID"]);
+    assert!(
+        of("ix_users_email").is_empty(),
+        "a unique index is no prefix finding"
+    );
+    assert!(
+        data.flagged_tables
+            .contains(&("public".to_string(), "jobs".to_string()))
+    );
+}

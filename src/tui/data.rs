@@ -15,6 +15,8 @@ pub struct Loaded {
     /// Tables (schema, name) with something to look at: an expected index missing or not right,
     /// or an INVALID index.
     pub flagged_tables: HashSet<(String, String)>,
+    /// What deserves a look on each index, by position in the snapshot.
+    pub findings: Vec<Vec<String>>,
     pub taken: Instant,
 }
 
@@ -39,11 +41,17 @@ impl Loaded {
                 flagged_tables.insert((schema.clone(), index.table.clone()));
             }
         }
+        let findings = snapshot
+            .indexes
+            .iter()
+            .map(|i| findings(&snapshot, i))
+            .collect();
         Loaded {
             snapshot,
             status,
             scan_rates,
             flagged_tables,
+            findings,
             taken,
         }
     }
@@ -52,6 +60,37 @@ impl Loaded {
     pub fn same_as(&self, snapshot: &CatalogSnapshot, versions: &Option<Vec<String>>) -> bool {
         &self.snapshot == snapshot && &self.status.versions == versions
     }
+}
+
+/// Invalid; a duplicate or a prefix of another index with the same uniqueness (the longer one
+/// serves its lookups); never scanned since the statistics were reset.
+fn findings(snapshot: &CatalogSnapshot, index: &IndexInfo) -> Vec<String> {
+    let mut found = Vec::new();
+    if !index.valid {
+        found.push("INVALID".to_string());
+    }
+    let plain = |i: &IndexInfo| i.valid && i.method == "btree" && i.predicate.is_none();
+    if plain(index) && !index.unique {
+        let wider = snapshot
+            .indexes
+            .iter()
+            .filter(|o| o.name != index.name && o.schema == index.schema && o.table == index.table)
+            .filter(|o| plain(o) && o.columns.len() >= index.columns.len())
+            .find(|o| o.columns.iter().zip(&index.columns).all(|(a, b)| a == b));
+        if let Some(other) = wider {
+            let what = if other.columns.len() == index.columns.len() {
+                "duplicate of"
+            } else {
+                "prefix of"
+            };
+            found.push(format!("{what} {}", other.name));
+        }
+    }
+    let unused = index.usage.as_ref().is_some_and(|u| u.idx_scan == 0);
+    if unused && !index.unique && !index.primary {
+        found.push("unused since stats reset".to_string());
+    }
+    found
 }
 
 fn rates(

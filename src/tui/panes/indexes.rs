@@ -53,7 +53,12 @@ const COLUMNS: &[Column] = &[
     Column {
         title: "LAST SCAN",
         width: 19,
-        min_width: 130,
+        min_width: 160,
+    },
+    Column {
+        title: "FINDINGS",
+        width: 28,
+        min_width: 140,
     },
 ];
 
@@ -107,7 +112,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Cell::from(elide(&columns_text(index), columns_width as usize)),
             ];
             for column in &shown {
-                cells.push(cell(column.title, index, data.scan_rates[at], theme));
+                if column.title == "FINDINGS" {
+                    let text = elide(&data.findings[at].join("; "), column.width as usize);
+                    cells.push(Cell::from(text).style(theme.warn()));
+                    continue;
+                }
+                cells.push(cell(
+                    column.title,
+                    index,
+                    data.scan_rates[at],
+                    !data.findings[at].is_empty(),
+                    theme,
+                ));
             }
             let style = if n == app.index_selected {
                 theme.selected()
@@ -125,7 +141,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut titles = vec!["INDEX".to_string(), "COLUMNS".to_string()];
     // Numbers are right-aligned, so are their titles.
     titles.extend(shown.iter().map(|c| match c.title {
-        "FLAGS" | "LAST SCAN" => c.title.to_string(),
+        "FLAGS" | "LAST SCAN" | "FINDINGS" => c.title.to_string(),
         _ => format!("{:>w$}", c.title, w = c.width as usize),
     }));
     let table = Table::new(rows, widths)
@@ -151,7 +167,13 @@ fn columns_text(index: &IndexInfo) -> String {
     text
 }
 
-fn cell<'a>(title: &str, index: &IndexInfo, rate: Option<f64>, theme: &Theme) -> Cell<'a> {
+fn cell<'a>(
+    title: &str,
+    index: &IndexInfo,
+    rate: Option<f64>,
+    has_finding: bool,
+    theme: &Theme,
+) -> Cell<'a> {
     let usage = index.usage.as_ref();
     match title {
         "FLAGS" => {
@@ -166,6 +188,10 @@ fn cell<'a>(title: &str, index: &IndexInfo, rate: Option<f64>, theme: &Theme) ->
             flags.push(if index.predicate.is_some() { 'W' } else { '-' });
             if !index.valid {
                 return Cell::from(format!("{flags} INV")).style(theme.bad());
+            }
+            // Narrow screens have no FINDINGS column: a mark says there is something to see.
+            if has_finding {
+                return Cell::from(format!("{flags} !")).style(theme.warn());
             }
             Cell::from(flags)
         }

@@ -156,6 +156,10 @@ fn help_lines(theme: &Theme) -> Vec<Line<'static>> {
     }
     lines.push(Line::styled("flags: P primary · U unique", theme.dim()));
     lines.push(Line::styled("       W partial · INV invalid", theme.dim()));
+    lines.push(Line::styled(
+        "       ! a finding (wide screens list it)",
+        theme.dim(),
+    ));
     lines
 }
 
