@@ -2,10 +2,10 @@
 
 mod common;
 
-use common::snapshots::{index, parent};
+use common::snapshots::{index, parent, with_all_nine};
 use hotidx::catalog::{BackendKind, CatalogSnapshot, IndexInfo};
 use hotidx::migration::plan::{Direction, Plan, PlanOptions, Refusal, StepKind, plan};
-use hotidx::migration::{INDEXES, PARENT_REVISION, REVISION, migration_status};
+use hotidx::migration::{PARENT_REVISION, REVISION, migration_status};
 
 const UPGRADE: PlanOptions = PlanOptions {
     direction: Direction::Upgrade,
@@ -32,15 +32,7 @@ fn make(
 }
 
 fn applied() -> CatalogSnapshot {
-    let mut snapshot = parent();
-    for expected in INDEXES {
-        if snapshot.find_index("public", expected.name).is_none() {
-            snapshot
-                .indexes
-                .push(index(expected.name, expected.table, expected.columns));
-        }
-    }
-    snapshot
+    with_all_nine(parent())
 }
 
 fn built(plan: &Plan) -> Vec<&str> {

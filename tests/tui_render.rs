@@ -4,11 +4,11 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::snapshots::{index, parent};
+use common::snapshots::{index, parent, upgrade_plan, with_all_nine};
 use hotidx::catalog::{CatalogSnapshot, IndexUsage};
-use hotidx::migration::plan::{self, Direction, PlanOptions};
+use hotidx::migration::plan::Direction;
 use hotidx::migration::progress::{BuildProgress, RunEvent, Session};
-use hotidx::migration::{INDEXES, PARENT_REVISION, REVISION, migration_status};
+use hotidx::migration::{PARENT_REVISION, REVISION};
 use hotidx::tui::action::{DbEvent, Effect};
 use hotidx::tui::app::{App, Focus, Popup};
 use hotidx::tui::panes::migration::BuildView;
@@ -36,17 +36,6 @@ fn pg_parent() -> CatalogSnapshot {
             idx_tup_fetch: 4000 * n as i64,
             last_idx_scan: None,
         });
-    }
-    snapshot
-}
-
-fn with_all_nine(mut snapshot: CatalogSnapshot) -> CatalogSnapshot {
-    for expected in INDEXES {
-        if snapshot.find_index("public", expected.name).is_none() {
-            snapshot
-                .indexes
-                .push(index(expected.name, expected.table, expected.columns));
-        }
     }
     snapshot
 }
@@ -90,17 +79,6 @@ fn screen(app: &App, width: u16, height: u16) -> String {
 fn both_sizes(name: &str, app: &App) {
     insta::assert_snapshot!(format!("{name}_80x24"), screen(app, 80, 24));
     insta::assert_snapshot!(format!("{name}_160x48"), screen(app, 160, 48));
-}
-
-fn upgrade_plan(snapshot: &CatalogSnapshot) -> plan::Plan {
-    let status = migration_status(snapshot, Some(vec![PARENT_REVISION.into()]));
-    let options = PlanOptions {
-        direction: Direction::Upgrade,
-        concurrently: true,
-        like_alembic: false,
-        force: false,
-    };
-    plan::plan(&status, snapshot.backend, options).expect("plan")
 }
 
 #[test]

@@ -4,12 +4,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::snapshots::{index, parent};
+use common::snapshots::{index, parent, upgrade_plan};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hotidx::catalog::CatalogSnapshot;
-use hotidx::migration::plan::{self, Direction, PlanOptions};
+use hotidx::migration::PARENT_REVISION;
+use hotidx::migration::plan::Direction;
 use hotidx::migration::progress::{BuildProgress, RunEvent, RunFailure, RunOutcome};
-use hotidx::migration::{PARENT_REVISION, migration_status};
 use hotidx::tui::action::{DbEvent, Effect};
 use hotidx::tui::app::{App, Focus, Popup};
 use hotidx::tui::panes::migration::StepState;
@@ -38,17 +38,6 @@ fn loaded(snapshot: CatalogSnapshot) -> App {
         at: "12:00:00".into(),
     });
     app
-}
-
-fn upgrade_plan(snapshot: &CatalogSnapshot) -> plan::Plan {
-    let status = migration_status(snapshot, Some(vec![PARENT_REVISION.into()]));
-    let options = PlanOptions {
-        direction: Direction::Upgrade,
-        concurrently: true,
-        like_alembic: false,
-        force: false,
-    };
-    plan::plan(&status, snapshot.backend, options).expect("a plan")
 }
 
 #[test]

@@ -54,3 +54,29 @@ pub fn parent() -> CatalogSnapshot {
         ],
     }
 }
+
+/// The parent with all nine of the migration's indexes added: applied.
+pub fn with_all_nine(mut snapshot: CatalogSnapshot) -> CatalogSnapshot {
+    for expected in hotidx::migration::INDEXES {
+        if snapshot.find_index("public", expected.name).is_none() {
+            snapshot
+                .indexes
+                .push(index(expected.name, expected.table, expected.columns));
+        }
+    }
+    snapshot
+}
+
+/// The upgrade plan for `snapshot` at the parent revision.
+pub fn upgrade_plan(snapshot: &CatalogSnapshot) -> hotidx::migration::plan::Plan {
+    use hotidx::migration::plan::{Direction, PlanOptions, plan};
+    let versions = Some(vec![hotidx::migration::PARENT_REVISION.to_string()]);
+    let status = hotidx::migration::migration_status(snapshot, versions);
+    let options = PlanOptions {
+        direction: Direction::Upgrade,
+        concurrently: true,
+        like_alembic: false,
+        force: false,
+    };
+    plan(&status, snapshot.backend, options).expect("a plan")
+}

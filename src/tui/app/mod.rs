@@ -1,6 +1,8 @@
 //! The app's state and its pure update: keys and database events in, state and effects out.
 //! Nothing here awaits anything, so the whole app can be driven headless in tests.
 
+mod dialogs;
+
 use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent};
@@ -168,35 +170,6 @@ impl App {
         self.recompute_rows();
     }
 
-    fn popup_key(&mut self, popup: Popup, key: KeyEvent) -> Vec<Effect> {
-        let yes = key.code == KeyCode::Char('y');
-        let close = matches!(
-            key.code,
-            KeyCode::Esc | KeyCode::Char('n') | KeyCode::Char('q')
-        ) || (matches!(popup, Popup::Help | Popup::Sql(_) | Popup::Message { .. })
-            && matches!(key.code, KeyCode::Enter | KeyCode::Char('?')));
-        match popup {
-            Popup::Confirm { plan, .. } if yes => {
-                self.popup = None;
-                self.build = Some(BuildView::new(&plan));
-                vec![Effect::Run(plan)]
-            }
-            Popup::QuitWhileBuilding if yes => {
-                self.popup = None;
-                self.quit_after_build = true;
-                self.build_cancel()
-            }
-            _ if close => {
-                self.popup = None;
-                Vec::new()
-            }
-            _ => {
-                self.dirty = false;
-                Vec::new()
-            }
-        }
-    }
-
     /// One action on the state; database work is only asked for, as effects.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         self.dirty = true;
@@ -257,43 +230,6 @@ impl App {
 
     pub fn build_running(&self) -> bool {
         self.build.as_ref().is_some_and(|b| b.finished.is_none())
-    }
-
-    fn ask_plan(&mut self, direction: Direction) -> Vec<Effect> {
-        if self.read_only {
-            self.popup = Some(Popup::Message {
-                title: "read-only".into(),
-                text: "Apply and roll back are disabled: hotidx runs read-only here \
-                       (--read-only or HOTIDX_READ_ONLY), and the session itself refuses writes."
-                    .into(),
-            });
-            return Vec::new();
-        }
-        if self.build_running() {
-            return Vec::new();
-        }
-        self.popup = Some(Popup::Planning(direction));
-        vec![Effect::Plan { direction }]
-    }
-
-    fn ask_plan_sql(&mut self) -> Vec<Effect> {
-        self.popup = Some(Popup::Sql("preparing the plan…".into()));
-        vec![Effect::Plan {
-            direction: Direction::Upgrade,
-        }]
-    }
-
-    fn build_cancel(&mut self) -> Vec<Effect> {
-        match &mut self.build {
-            Some(build) if build.finished.is_none() => {
-                build.cancelling = true;
-                vec![Effect::CancelRun]
-            }
-            _ => {
-                self.dirty = false;
-                Vec::new()
-            }
-        }
     }
 
     pub fn on_db(&mut self, event: DbEvent) -> Vec<Effect> {
@@ -367,39 +303,5 @@ impl App {
             previous.as_ref(),
         ));
         self.recompute_rows();
-    }
-
-    fn planned(
-        &mut self,
-        direction: Direction,
-        result: Result<Box<Plan>, String>,
-        sessions: Vec<Session>,
-        sql: String,
-    ) {
-        match (&self.popup, result) {
-            (Some(Popup::Sql(_)), _) => self.popup = Some(Popup::Sql(sql)),
-            (Some(Popup::Planning(_)), Ok(plan)) if plan.is_noop() => {
-                self.popup = Some(Popup::Message {
-                    title: "nothing to do".into(),
-                    text: "Every index is already as this direction leaves it.".into(),
-                })
-            }
-            (Some(Popup::Planning(_)), Ok(plan)) => {
-                self.popup = Some(Popup::Confirm {
-                    direction,
-                    plan,
-                    sessions,
-                    sql,
-                })
-            }
-            (Some(Popup::Planning(_)), Err(reason)) => {
-                self.popup = Some(Popup::Message {
-                    title: "refused".into(),
-                    text: reason,
-                })
-            }
-            // The operator closed the dialog meanwhile: drop the answer.
-            _ => self.dirty = false,
-        }
     }
 }
