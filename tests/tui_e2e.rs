@@ -193,3 +193,44 @@ async fn a_hung_server_does_not_freeze_the_keys() {
     .unwrap();
     drop(tui);
 }
+
+/// The server goes away: the header says so and the app keeps retrying; it comes back: picked up
+/// without restarting hotidx.
+#[tokio::test]
+async fn a_server_that_restarts_is_picked_up_again() {
+    let Some(cluster) = TempCluster::start_trusting("postgres") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let url = cluster.url("postgres", "mdraft");
+    let out = common::run(common::hotidx(home.path()).args([
+        "demo",
+        "--rows",
+        "300",
+        "--database-url",
+        &url,
+    ]));
+    assert_eq!(out.code, 0, "{}", out.all());
+    let home_path = home.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let mut tui = Tui::spawn(
+            &home_path,
+            &["--database-url", &url, "--refresh", "1s"],
+            100,
+            30,
+        );
+        tui.wait_for("PENDING", WAIT);
+        cluster.stop_fast();
+        tui.wait_for("refresh failed", WAIT);
+        tui.send("\t"); // still answering keys while the server is down
+        tui.wait_for("┏ Indexes", Duration::from_secs(2));
+        cluster.restart();
+        tui.wait_gone("refresh failed", WAIT);
+        tui.wait_for("PENDING", WAIT);
+        tui.send("q");
+        assert_eq!(tui.wait_exit(WAIT), Some(0));
+        tui.assert_terminal_restored();
+    })
+    .await
+    .unwrap();
+}
