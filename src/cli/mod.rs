@@ -150,7 +150,7 @@ fn parse_duration(raw: &str) -> Result<std::time::Duration, String> {
         _ => return Err(format!("{raw:?} has an unknown unit: use ms, s or m")),
     };
     if seconds <= 0.0 {
-        return Err("the lock timeout must be more than zero".into());
+        return Err(format!("{raw:?} must be more than zero"));
     }
     Ok(std::time::Duration::from_secs_f64(seconds))
 }
