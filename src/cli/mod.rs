@@ -1,6 +1,8 @@
 //! The command line: clap definitions and the subcommands' text and JSON output.
 
+mod check_cmd;
 mod demo_cmd;
+mod explain_cmd;
 
 mod indexes_cmd;
 mod migrate_cmd;
@@ -87,6 +89,25 @@ pub enum Command {
         /// Run the published downgrade exactly (it drops indexes the parent had)
         #[arg(long)]
         like_alembic: bool,
+    },
+    /// The plan of a probe (--probe dedup) or of any SQL, and whether the expected index is used
+    Explain {
+        /// The statement to explain (or use --probe)
+        sql: Option<String>,
+        /// A built-in mdraft probe: dedup, user-conversions, user-jobs, user-email, anonymous,
+        /// status-conversions, status-jobs, time (a prefix selects several: user)
+        #[arg(long, value_name = "ID")]
+        probe: Option<String>,
+        /// Run it (EXPLAIN ANALYZE) inside a read-only transaction that is rolled back
+        #[arg(long)]
+        analyze: bool,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Pre-deploy verification: exit 0 only if applied, every index valid, every probe on its index
+    Check {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Every index with its columns, flags, size and usage
     Indexes {
@@ -186,6 +207,13 @@ pub async fn run(cli: Cli) -> Result<i32, DbError> {
             Ok(0)
         }
         Some(Command::Status { format }) => status_cmd::run(&target, format).await,
+        Some(Command::Explain {
+            sql,
+            probe,
+            analyze,
+            format,
+        }) => explain_cmd::run(&target, sql.as_deref(), probe.as_deref(), analyze, format).await,
+        Some(Command::Check { format }) => check_cmd::run(&target, format).await,
         Some(Command::Indexes { table, format }) => {
             indexes_cmd::run(&target, table.as_deref(), format).await
         }

@@ -1,0 +1,209 @@
+//! The mdraft query patterns, each with the index it is expected to use. Parameters are drawn
+//! from the database itself, so a plan is the plan the application gets.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::catalog::BackendKind;
+use crate::db::{Database, DbError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Probe {
+    pub id: &'static str,
+    pub table: &'static str,
+    /// The query, with `{value}` where the drawn parameter goes (as a quoted literal).
+    pub query: &'static str,
+    pub expected_index: &'static str,
+    /// Draws the parameter; `{since}` queries differ per dialect.
+    param_postgres: &'static str,
+    param_sqlite: &'static str,
+}
+
+const fn probe(
+    id: &'static str,
+    table: &'static str,
+    query: &'static str,
+    expected_index: &'static str,
+    param: &'static str,
+) -> Probe {
+    Probe {
+        id,
+        table,
+        query,
+        expected_index,
+        param_postgres: param,
+        param_sqlite: param,
+    }
+}
+
+pub const PROBES: [Probe; 8] = [
+    probe(
+        "dedup",
+        "conversions",
+        "SELECT * FROM conversions WHERE sha256 = {value} AND status = 'COMPLETED'",
+        "ix_conversions_sha256_status",
+        "SELECT sha256 FROM conversions WHERE status = 'COMPLETED' AND sha256 IS NOT NULL LIMIT 1",
+    ),
+    probe(
+        "user-conversions",
+        "conversions",
+        "SELECT * FROM conversions WHERE user_id = {value}",
+        "ix_conversions_user_id",
+        "SELECT CAST(user_id AS TEXT) FROM conversions WHERE user_id IS NOT NULL LIMIT 1",
+    ),
+    probe(
+        "user-jobs",
+        "jobs",
+        "SELECT * FROM jobs WHERE user_id = {value}",
+        "ix_jobs_user_id",
+        "SELECT CAST(user_id AS TEXT) FROM jobs WHERE user_id IS NOT NULL LIMIT 1",
+    ),
+    probe(
+        "user-email",
+        "users",
+        "SELECT * FROM users WHERE email = {value}",
+        "ix_users_email",
+        "SELECT email FROM users LIMIT 1",
+    ),
+    probe(
+        "anonymous",
+        "conversions",
+        "SELECT * FROM conversions WHERE visitor_session_id = {value}",
+        "ix_conversions_visitor_session_id",
+        "SELECT visitor_session_id FROM conversions WHERE visitor_session_id IS NOT NULL LIMIT 1",
+    ),
+    // The rarest status: the one an index helps with (workers polling for QUEUED work).
+    probe(
+        "status-conversions",
+        "conversions",
+        "SELECT * FROM conversions WHERE status = {value}",
+        "ix_conversions_status",
+        "SELECT status FROM conversions GROUP BY status ORDER BY count(*), status LIMIT 1",
+    ),
+    probe(
+        "status-jobs",
+        "jobs",
+        "SELECT * FROM jobs WHERE status = {value}",
+        "ix_jobs_status",
+        "SELECT status FROM jobs GROUP BY status ORDER BY count(*), status LIMIT 1",
+    ),
+    Probe {
+        param_sqlite: "SELECT datetime(max(created_at), '-1 day') FROM jobs",
+        ..probe(
+            "time",
+            "jobs",
+            "SELECT * FROM jobs WHERE created_at >= {value} ORDER BY created_at DESC LIMIT 50",
+            "ix_jobs_created_at",
+            "SELECT CAST(max(created_at) - interval '1 day' AS TEXT) FROM jobs",
+        )
+    },
+];
+
+/// The probes an id names: exactly, or all that start with it (`user` → the three user probes).
+pub fn select(id: &str) -> Vec<&'static Probe> {
+    match PROBES.iter().find(|p| p.id == id) {
+        Some(one) => vec![one],
+        None => PROBES.iter().filter(|p| p.id.starts_with(id)).collect(),
+    }
+}
+
+/// A probe with its parameter drawn, ready to explain.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoundProbe {
+    pub probe: &'static Probe,
+    pub parameter: String,
+    pub sql: String,
+}
+
+/// `Ok(Err(reason))` when the table is empty or missing: no value is invented.
+pub async fn bind(
+    db: &mut Database,
+    backend: BackendKind,
+    probe: &'static Probe,
+) -> Result<Result<BoundProbe, String>, DbError> {
+    let query = match backend {
+        BackendKind::Postgres => probe.param_postgres,
+        BackendKind::Sqlite => probe.param_sqlite,
+    };
+    let context = format!("drawing a parameter for probe {}", probe.id);
+    let drawn: Result<Option<Option<String>>, sqlx::Error> = match db {
+        Database::Postgres(conn) => sqlx::query(query)
+            .fetch_optional(&mut *conn)
+            .await
+            .and_then(|row| row.map(|r| r.try_get(0)).transpose()),
+        Database::Sqlite(conn) => sqlx::query(query)
+            .fetch_optional(&mut *conn)
+            .await
+            .and_then(|row| row.map(|r| r.try_get(0)).transpose()),
+    };
+    let value = match drawn {
+        Ok(Some(Some(value))) => value,
+        Ok(_) => {
+            return Ok(Err(format!(
+                "{} has no rows to draw a value from",
+                probe.table
+            )));
+        }
+        Err(sqlx::Error::Database(e))
+            if e.message().contains("does not exist") || e.message().contains("no such table") =>
+        {
+            return Ok(Err(format!("table {} does not exist", probe.table)));
+        }
+        Err(e) => return Err(DbError::query(context, e)),
+    };
+    let literal = format!("'{}'", value.replace('\'', "''"));
+    Ok(Ok(BoundProbe {
+        probe,
+        sql: probe.query.replace("{value}", &literal),
+        parameter: value,
+    }))
+}
+
+/// Whether a plan goes through the probe's expected index, or one that covers it (same leading
+/// columns, valid, full b-tree) — the access path is what matters, not the name.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub indexes_used: Vec<String>,
+    pub through_expected: bool,
+    /// The index that did the job, when it was not the expected one by name.
+    pub covering_index: Option<String>,
+    pub full_scan_of: Option<String>,
+}
+
+pub fn verdict(
+    plan: &crate::explain::PlanNode,
+    probe: &Probe,
+    snapshot: &crate::catalog::CatalogSnapshot,
+) -> Verdict {
+    let used: Vec<String> = plan.indexes_used().into_iter().map(String::from).collect();
+    let expected_columns = crate::migration::INDEXES
+        .iter()
+        .find(|i| i.name == probe.expected_index)
+        .map(|i| i.columns)
+        .unwrap_or_default();
+    let covers = |name: &str| {
+        snapshot.indexes.iter().any(|i| {
+            i.name == name
+                && i.table == probe.table
+                && i.valid
+                && i.predicate.is_none()
+                && i.columns.len() >= expected_columns.len()
+                && i.columns.iter().zip(expected_columns).all(|(a, b)| a == b)
+        })
+    };
+    let by_name = used.iter().any(|u| u == probe.expected_index);
+    let covering = (!by_name)
+        .then(|| used.iter().find(|u| covers(u)).cloned())
+        .flatten();
+    let full_scan_of = plan
+        .walk()
+        .into_iter()
+        .find(|n| n.is_full_scan() && n.relation.as_deref() == Some(probe.table))
+        .and_then(|n| n.relation.clone());
+    Verdict {
+        through_expected: by_name || covering.is_some(),
+        indexes_used: used,
+        covering_index: covering,
+        full_scan_of,
+    }
+}
