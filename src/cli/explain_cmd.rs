@@ -6,6 +6,8 @@ use super::{Format, emit, open_for_reading, to_json};
 use crate::config::Target;
 use crate::db::{Database, DbError};
 use crate::explain::run::{Explained, explain};
+use crate::explain::why::{Expectation, Reason, why_not};
+use crate::migration::{IndexState, migration_status};
 use crate::probes::{self, BoundProbe, Verdict};
 
 #[derive(Serialize)]
@@ -17,18 +19,29 @@ struct ProbeReport {
     parameter: Option<String>,
     explained: Option<Explained>,
     verdict: Option<Verdict>,
+    /// Why the expected index is not used, each read from the database.
+    reasons: Vec<Reason>,
 }
 
-pub async fn run(
-    target: &Target,
-    sql: Option<&str>,
-    probe: Option<&str>,
-    analyze: bool,
-    format: Format,
-) -> Result<i32, DbError> {
+pub struct ExplainArgs<'a> {
+    pub sql: Option<&'a str>,
+    pub probe: Option<&'a str>,
+    pub expect: Option<&'a str>,
+    pub analyze: bool,
+    pub format: Format,
+}
+
+pub async fn run(target: &Target, args: ExplainArgs<'_>) -> Result<i32, DbError> {
+    let ExplainArgs {
+        sql,
+        probe,
+        expect,
+        analyze,
+        format,
+    } = args;
     let mut db = open_for_reading(target).await?;
     let result = match (sql, probe) {
-        (Some(sql), None) => explain_sql(&mut db, sql, analyze, format).await,
+        (Some(sql), None) => explain_sql(&mut db, sql, expect, analyze, format).await,
         (None, Some(id)) => explain_probes(&mut db, id, analyze, format).await,
         _ => Err(DbError::Usage(
             "give either SQL to explain or --probe ID (one of: dedup, user-conversions, \
@@ -40,16 +53,76 @@ pub async fn run(
     result
 }
 
+#[derive(Serialize)]
+struct SqlReport {
+    #[serde(flatten)]
+    explained: Explained,
+    expected_index: Option<String>,
+    uses_expected: Option<bool>,
+    reasons: Vec<Reason>,
+}
+
 async fn explain_sql(
     db: &mut Database,
     sql: &str,
+    expect: Option<&str>,
     analyze: bool,
     format: Format,
 ) -> Result<i32, DbError> {
     let explained = explain(db, sql, analyze).await?;
+    let mut report = SqlReport {
+        expected_index: expect.map(String::from),
+        uses_expected: None,
+        reasons: Vec::new(),
+        explained,
+    };
+    if let Some(name) = expect {
+        let snapshot = db.snapshot().await?;
+        let used = report.explained.plan.indexes_used().contains(&name);
+        report.uses_expected = Some(used);
+        if !used {
+            let table = snapshot
+                .indexes
+                .iter()
+                .find(|i| i.name == name)
+                .map(|i| i.table.clone())
+                .or_else(|| {
+                    crate::migration::INDEXES
+                        .iter()
+                        .find(|i| i.name == name)
+                        .map(|i| i.table.to_string())
+                })
+                .unwrap_or_default();
+            let columns = expected_columns(&snapshot, name);
+            let state = index_state(db, &snapshot, name).await?;
+            let expectation = Expectation {
+                index: name,
+                table: &table,
+                columns: &columns,
+                state: Some(state),
+                sql: &report.explained.sql,
+            };
+            report.reasons = reasons(db, &expectation, &report.explained).await?;
+        }
+    }
     emit(&match format {
-        Format::Json => to_json(&explained),
-        Format::Text => plan_text(&explained),
+        Format::Json => to_json(&report),
+        Format::Text => {
+            let mut out = plan_text(&report.explained);
+            if let (Some(name), Some(used)) = (expect, report.uses_expected) {
+                let verdict = if used {
+                    format!("uses {name}")
+                } else {
+                    format!("does not use {name}")
+                };
+                out += &format!("{:<11}{verdict}\n", "verdict");
+            }
+            for (n, reason) in report.reasons.iter().enumerate() {
+                let label = if n == 0 { "why" } else { "" };
+                out += &format!("{label:<11}- {}\n", reason.text);
+            }
+            out
+        }
     });
     Ok(0)
 }
@@ -97,6 +170,7 @@ async fn report(
         parameter: None,
         explained: None,
         verdict: None,
+        reasons: Vec::new(),
     };
     let bound: BoundProbe = match probes::bind(db, snapshot.backend, probe).await? {
         Ok(bound) => bound,
@@ -106,10 +180,75 @@ async fn report(
         }
     };
     let explained = explain(db, &bound.sql, analyze).await?;
-    report.verdict = Some(probes::verdict(&explained.plan, probe, snapshot));
+    let verdict = probes::verdict(&explained.plan, probe, snapshot);
+    if !verdict.through_expected {
+        let state = index_state(db, snapshot, probe.expected_index).await?;
+        let columns = expected_columns(snapshot, probe.expected_index);
+        let expectation = Expectation {
+            index: probe.expected_index,
+            table: probe.table,
+            columns: &columns,
+            state: Some(state),
+            sql: &bound.sql,
+        };
+        report.reasons = reasons(db, &expectation, &explained).await?;
+    }
+    report.verdict = Some(verdict);
     report.parameter = Some(bound.parameter);
     report.explained = Some(explained);
     Ok(report)
+}
+
+/// The migration's state for one of its nine, or for any other index what the catalog says.
+async fn index_state(
+    db: &mut Database,
+    snapshot: &crate::catalog::CatalogSnapshot,
+    name: &str,
+) -> Result<IndexState, DbError> {
+    let versions = db.alembic_versions().await?;
+    let status = migration_status(snapshot, versions);
+    if let Some(known) = status.indexes.iter().find(|i| i.name == name) {
+        return Ok(known.state);
+    }
+    Ok(match snapshot.indexes.iter().find(|i| i.name == name) {
+        None => IndexState::Missing,
+        Some(i) if !i.valid => IndexState::Invalid,
+        Some(_) => IndexState::Present,
+    })
+}
+
+fn expected_columns(snapshot: &crate::catalog::CatalogSnapshot, name: &str) -> Vec<String> {
+    crate::migration::INDEXES
+        .iter()
+        .find(|i| i.name == name)
+        .map(|i| i.columns.iter().map(|c| c.to_string()).collect())
+        .or_else(|| {
+            snapshot
+                .indexes
+                .iter()
+                .find(|i| i.name == name)
+                .map(|i| i.columns.clone())
+        })
+        .unwrap_or_default()
+}
+
+/// PostgreSQL reasons come from its catalog and statistics; SQLite has no statistics to read,
+/// so only a missing or invalid index is said.
+async fn reasons(
+    db: &mut Database,
+    expectation: &Expectation<'_>,
+    explained: &Explained,
+) -> Result<Vec<Reason>, DbError> {
+    match db {
+        Database::Postgres(conn) => why_not(conn, expectation, &explained.plan).await,
+        Database::Sqlite(_) => Ok(match expectation.state {
+            Some(IndexState::Missing) => vec![Reason {
+                kind: "missing",
+                text: format!("{} does not exist", expectation.index),
+            }],
+            _ => Vec::new(),
+        }),
+    }
 }
 
 fn plan_text(explained: &Explained) -> String {

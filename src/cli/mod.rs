@@ -98,6 +98,9 @@ pub enum Command {
         /// status-conversions, status-jobs, time (a prefix selects several: user)
         #[arg(long, value_name = "ID")]
         probe: Option<String>,
+        /// With SQL: the index the statement should use; says why it is not, if it is not
+        #[arg(long, value_name = "INDEX")]
+        expect: Option<String>,
         /// Run it (EXPLAIN ANALYZE) inside a read-only transaction that is rolled back
         #[arg(long)]
         analyze: bool,
@@ -210,9 +213,19 @@ pub async fn run(cli: Cli) -> Result<i32, DbError> {
         Some(Command::Explain {
             sql,
             probe,
+            expect,
             analyze,
             format,
-        }) => explain_cmd::run(&target, sql.as_deref(), probe.as_deref(), analyze, format).await,
+        }) => {
+            let args = explain_cmd::ExplainArgs {
+                sql: sql.as_deref(),
+                probe: probe.as_deref(),
+                expect: expect.as_deref(),
+                analyze,
+                format,
+            };
+            explain_cmd::run(&target, args).await
+        }
         Some(Command::Check { format }) => check_cmd::run(&target, format).await,
         Some(Command::Indexes { table, format }) => {
             indexes_cmd::run(&target, table.as_deref(), format).await

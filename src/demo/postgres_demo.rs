@@ -54,6 +54,10 @@ pub async fn build(
     tx.commit()
         .await
         .map_err(|e| DbError::query("committing the demo", e))?;
+    // ANALYZE from a fresh session: the loading session's row counts reach the statistics only
+    // when it ends, and counted after ANALYZE they would make every table look stale.
+    let _ = conn.close().await;
+    let mut conn = postgres::connect(target, false).await?;
     conn.execute("ANALYZE")
         .await
         .map_err(|e| DbError::query("analysing the demo", e))?;

@@ -4,6 +4,7 @@
 pub mod postgres;
 pub mod run;
 pub mod sqlite;
+pub mod why;
 
 use serde::Serialize;
 

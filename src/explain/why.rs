@@ -1,0 +1,293 @@
+//! Why an expected index is not used: concrete reasons, each read from the database (catalog,
+//! pg_stats, pg_stat_user_tables, settings, the planner's own costs), never guessed.
+
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::postgres::PgConnection;
+use sqlx::{Executor, Row};
+
+use super::PlanNode;
+use crate::db::DbError;
+use crate::migration::IndexState;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reason {
+    /// `missing`, `invalid`, `small_table`, `not_selective`, `no_statistics`, `stale_statistics`,
+    /// `cast_or_function`, `planner_setting`, `leading_column`.
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// What is being explained: the index that should have been used, and how the query uses it.
+pub struct Expectation<'a> {
+    pub index: &'a str,
+    pub table: &'a str,
+    pub columns: &'a [String],
+    pub state: Option<IndexState>,
+    pub sql: &'a str,
+}
+
+fn reason(kind: &'static str, text: String) -> Reason {
+    Reason { kind, text }
+}
+
+pub async fn why_not(
+    conn: &mut PgConnection,
+    expected: &Expectation<'_>,
+    plan: &PlanNode,
+) -> Result<Vec<Reason>, DbError> {
+    let mut reasons = Vec::new();
+    match expected.state {
+        Some(IndexState::Missing) => {
+            reasons.push(reason(
+                "missing",
+                format!("{} does not exist", expected.index),
+            ));
+            return Ok(reasons);
+        }
+        Some(IndexState::Invalid) => {
+            reasons.push(reason(
+                "invalid",
+                format!(
+                    "{} is INVALID (a failed concurrent build): the planner ignores it",
+                    expected.index
+                ),
+            ));
+            return Ok(reasons);
+        }
+        _ => {}
+    }
+    let db = |e| DbError::query("checking why the index is not used", e);
+    let Some(leading) = expected.columns.first() else {
+        return Ok(reasons);
+    };
+
+    let settings: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, setting FROM pg_settings \
+         WHERE name IN ('enable_indexscan', 'enable_bitmapscan', 'enable_indexonlyscan') AND setting = 'off'",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    if !settings.is_empty() {
+        let off: Vec<String> = settings.iter().map(|(n, _)| format!("{n} = off")).collect();
+        reasons.push(reason(
+            "planner_setting",
+            format!("{} in this session", off.join(", ")),
+        ));
+    }
+
+    let filters: Vec<&str> = plan
+        .walk()
+        .into_iter()
+        .filter_map(|n| n.filter.as_deref())
+        .collect();
+    let column_type: Option<String> = sqlx::query_scalar(
+        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute \
+         WHERE attrelid = to_regclass($1) AND attname = $2",
+    )
+    .bind(expected.table)
+    .bind(leading)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?;
+    let text_type = column_type.is_some_and(|t| t.starts_with("character") || t == "text");
+    if let Some(hidden) = filters.iter().find(|f| hides_column(f, leading, text_type)) {
+        reasons.push(reason(
+            "cast_or_function",
+            format!("a cast, function or collation on {leading} hides it from the index: {hidden}"),
+        ));
+    }
+    let constrained = plan
+        .walk()
+        .into_iter()
+        .flat_map(|n| [n.filter.as_deref(), n.index_cond.as_deref()])
+        .flatten()
+        .any(|text| mentions(text, leading));
+    if !constrained && !expected.sql.contains(leading.as_str()) {
+        reasons.push(reason(
+            "leading_column",
+            format!(
+                "the query does not constrain {leading}, the leading column of {}",
+                expected.index
+            ),
+        ));
+    }
+
+    let row = sqlx::query(
+        "SELECT c.reltuples::bigint AS rows, c.relpages::bigint AS pages, \
+                to_char(greatest(s.last_analyze, s.last_autoanalyze), 'YYYY-MM-DD HH24:MI:SS') AS analyzed, \
+                s.n_mod_since_analyze AS modified \
+         FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid \
+         WHERE c.oid = to_regclass($1)",
+    )
+    .bind(expected.table)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?;
+    if let Some(row) = row {
+        let rows: i64 = row.try_get("rows").unwrap_or(-1);
+        let pages: i64 = row.try_get("pages").unwrap_or(0);
+        let analyzed: Option<String> = row.try_get("analyzed").unwrap_or(None);
+        let modified: Option<i64> = row.try_get("modified").unwrap_or(None);
+        let has_stats: bool = sqlx::query_scalar(
+            "SELECT count(*) > 0 FROM pg_stats WHERE tablename = $1 AND attname = $2",
+        )
+        .bind(expected.table)
+        .bind(leading)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db)?;
+        if !has_stats {
+            reasons.push(reason(
+                "no_statistics",
+                format!(
+                    "no planner statistics for {}.{leading}: ANALYZE {} has not run",
+                    expected.table, expected.table
+                ),
+            ));
+        } else if let Some(modified) =
+            modified.filter(|m| *m > 1000 && (*m as f64) > 0.2 * rows.max(1) as f64)
+        {
+            reasons.push(reason(
+                "stale_statistics",
+                format!(
+                    "{modified} rows changed in {} since its last analyze ({}), against ~{rows} it was analysed with",
+                    expected.table,
+                    analyzed.unwrap_or_else(|| "never".into())
+                ),
+            ));
+        }
+        if (0..=64).contains(&pages) && rows >= 0 {
+            reasons.push(reason(
+                "small_table",
+                format!(
+                    "{} is small: ~{rows} rows in {pages} pages, cheaper to read whole",
+                    expected.table
+                ),
+            ));
+        }
+        if let Some(text) = frequent_value(conn, expected.table, leading, &filters, plan).await? {
+            reasons.push(reason("not_selective", text));
+        }
+    }
+    // The planner's own numbers back the reasons above; alone they would explain nothing.
+    if !reasons.is_empty()
+        && let Some(costs) = forced_costs(conn, expected.sql, plan).await?
+    {
+        reasons.push(reason("planner_costs", costs));
+    }
+    Ok(reasons)
+}
+
+/// `lower(email)`, `(user_id)::text`, `email COLLATE "C"`: the column wrapped, so no index on the
+/// bare column serves the comparison. A varchar column's own `::text` is how PostgreSQL prints
+/// every varchar comparison, and hides nothing.
+fn hides_column(filter: &str, column: &str, text_type: bool) -> bool {
+    let marker = format!("({column})::");
+    let bad_cast = filter.match_indices(&marker).any(|(at, _)| {
+        let after = &filter[at + marker.len()..];
+        !(text_type && after.starts_with("text") && !after.starts_with("text)::"))
+    });
+    let function = ["lower(", "upper(", "date(", "trim(", "coalesce(", "md5("]
+        .iter()
+        .any(|f| {
+            filter.contains(&format!("{f}{column}")) || filter.contains(&format!("{f}({column}"))
+        });
+    let collate = filter.contains("COLLATE") && filter.contains(column);
+    bad_cast || function || collate
+}
+
+fn mentions(text: &str, column: &str) -> bool {
+    text.contains(&format!("({column} "))
+        || text.contains(&format!("({column})"))
+        || text.contains(&format!(" {column} "))
+}
+
+/// The value the query compares the column with, if pg_stats lists it as a common one.
+async fn frequent_value(
+    conn: &mut PgConnection,
+    table: &str,
+    column: &str,
+    filters: &[&str],
+    plan: &PlanNode,
+) -> Result<Option<String>, DbError> {
+    let conds: Vec<&str> = plan
+        .walk()
+        .into_iter()
+        .filter_map(|n| n.index_cond.as_deref())
+        .collect();
+    let Some(value) = filters
+        .iter()
+        .chain(&conds)
+        .find_map(|f| literal_for(f, column))
+    else {
+        return Ok(None);
+    };
+    let row = sqlx::query(
+        "SELECT most_common_vals::text::text[] AS vals, most_common_freqs AS freqs \
+         FROM pg_stats WHERE tablename = $1 AND attname = $2",
+    )
+    .bind(table)
+    .bind(column)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(|e| DbError::query("reading pg_stats", e))?;
+    let Some(row) = row else { return Ok(None) };
+    let vals: Option<Vec<String>> = row.try_get("vals").unwrap_or(None);
+    let freqs: Option<Vec<f32>> = row.try_get("freqs").unwrap_or(None);
+    let (Some(vals), Some(freqs)) = (vals, freqs) else {
+        return Ok(None);
+    };
+    Ok(vals.iter().zip(freqs).find(|(v, _)| **v == value).and_then(|(v, f)| {
+        (f >= 0.2).then(|| {
+            format!(
+                "{column} = '{v}' matches {:.0}% of {table} (pg_stats.most_common_freqs): the index would read most of the table",
+                f * 100.0
+            )
+        })
+    }))
+}
+
+/// `((status)::text = 'COMPLETED'::text)` → `COMPLETED`.
+fn literal_for(text: &str, column: &str) -> Option<String> {
+    let at = text
+        .find(&format!("{column})"))
+        .or_else(|| text.find(&format!("{column} =")))?;
+    let rest = &text[at..];
+    let open = rest.find("= '")? + 3;
+    let close = rest[open..].find('\'')?;
+    Some(rest[open..open + close].to_string())
+}
+
+/// The planner's own arithmetic: the chosen plan's cost against the cost with seq scans off.
+async fn forced_costs(
+    conn: &mut PgConnection,
+    sql: &str,
+    plan: &PlanNode,
+) -> Result<Option<String>, DbError> {
+    let Some(chosen) = plan.estimated_cost else {
+        return Ok(None);
+    };
+    let _ = conn.execute("BEGIN READ ONLY").await;
+    let _ = conn.execute("SET LOCAL enable_seqscan = off").await;
+    let forced = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN (FORMAT JSON) {sql}")))
+        .fetch_one(&mut *conn)
+        .await;
+    let _ = conn.execute("ROLLBACK").await;
+    let Ok(row) = forced else { return Ok(None) };
+    let doc: Value = row
+        .try_get::<sqlx::types::Json<Value>, _>(0)
+        .map(|j| j.0)
+        .unwrap_or(Value::Null);
+    let Some((forced_plan, _)) = super::postgres::parse(&doc) else {
+        return Ok(None);
+    };
+    let (Some(cost), Some(index)) = (
+        forced_plan.estimated_cost,
+        forced_plan.indexes_used().first().map(|s| s.to_string()),
+    ) else {
+        return Ok(None);
+    };
+    Ok((cost > chosen).then(|| format!("the planner's estimate: {cost:.1} through {index} against {chosen:.1} for the plan it chose")))
+}
