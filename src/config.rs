@@ -114,7 +114,15 @@ fn env_var(name: &str) -> Option<String> {
 /// First match wins: the flag, `DATABASE_URL`, libpq variables, the demo database.
 pub fn resolve(flag: Option<&str>) -> Result<Target, DbError> {
     let timeout = connect_timeout()?;
-    if let Some(url) = flag.filter(|u| !u.is_empty()) {
+    if let Some(url) = flag {
+        if url.trim().is_empty() {
+            // An unset variable in `--database-url "$URL"` must not quietly mean the demo.
+            return Err(DbError::Usage(
+                "--database-url is empty: give a URL or a SQLite path, or leave the flag out for \
+                 the demo database"
+                    .into(),
+            ));
+        }
         return parse_target(url, Source::Flag, timeout);
     }
     if let Some(url) = env_var("DATABASE_URL") {

@@ -291,3 +291,11 @@ fn with_nothing_configured_the_demo_is_created_on_first_use() {
         out.stdout
     );
 }
+
+#[test]
+fn an_empty_database_url_is_an_error_not_the_demo() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(hotidx(home.path()).args(["status", "--database-url", ""]));
+    assert_one_line_error(&out, "--database-url is empty");
+    assert!(!home.path().join("data/hotidx/demo.sqlite3").exists());
+}

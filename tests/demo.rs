@@ -207,3 +207,28 @@ async fn postgres_demo_creates_its_database_refuses_a_second_time_and_analyses()
     ]));
     assert_eq!(out.code, 0, "{}", out.all());
 }
+
+#[tokio::test]
+async fn sqlite_demo_force_refuses_when_a_view_depends_on_the_tables() {
+    let home = tempfile::tempdir().unwrap();
+    let path = sqlite_demo(home.path(), &home.path().join("v.db"), 100);
+    let mut conn = sqlite(&path).await;
+    conn.execute("CREATE VIEW recent AS SELECT id FROM conversions")
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let out = run(hotidx(home.path())
+        .args(["demo", "--rows", "100", "--force", "--database-url"])
+        .arg(&path));
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stderr.contains("view recent depend on them"),
+        "{}",
+        out.stderr
+    );
+    let mut conn = sqlite(&path).await;
+    assert_eq!(
+        rows(&mut conn, "SELECT CAST(count(*) AS TEXT) FROM recent").await,
+        vec!["100"]
+    );
+}

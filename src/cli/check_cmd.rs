@@ -29,7 +29,7 @@ struct CheckDocument {
 pub async fn run(target: &Target, format: Format) -> Result<i32, DbError> {
     let mut db = open_for_reading(target).await?;
     let snapshot = db.snapshot().await?;
-    let versions = db.alembic_versions().await?;
+    let versions = db.alembic_versions(&snapshot).await?;
     let status = migration_status(&snapshot, versions);
     let mut checks = vec![Check {
         name: "migration 2a301fa09a8a applied".into(),

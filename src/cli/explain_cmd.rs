@@ -205,7 +205,7 @@ async fn index_state(
     snapshot: &crate::catalog::CatalogSnapshot,
     name: &str,
 ) -> Result<IndexState, DbError> {
-    let versions = db.alembic_versions().await?;
+    let versions = db.alembic_versions(snapshot).await?;
     let status = migration_status(snapshot, versions);
     if let Some(known) = status.indexes.iter().find(|i| i.name == name) {
         return Ok(known.state);

@@ -41,7 +41,7 @@ pub async fn run(target: &Target, args: MigrateArgs) -> Result<i32, DbError> {
     }
     let mut db = open_for_reading(target).await?;
     let snapshot = db.snapshot().await?;
-    let versions = db.alembic_versions().await?;
+    let versions = db.alembic_versions(&snapshot).await?;
     db.close().await;
     let status = migration_status(&snapshot, versions);
     let options = PlanOptions {

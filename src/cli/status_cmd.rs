@@ -21,7 +21,7 @@ struct StatusDocument<'a> {
 pub async fn run(target: &Target, format: Format) -> Result<i32, DbError> {
     let mut db = open_for_reading(target).await?;
     let snapshot = db.snapshot().await?;
-    let versions = db.alembic_versions().await?;
+    let versions = db.alembic_versions(&snapshot).await?;
     db.close().await;
     let status = migration::migration_status(&snapshot, versions);
     let text = match format {

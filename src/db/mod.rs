@@ -45,10 +45,19 @@ impl Database {
         }
     }
 
-    /// The `alembic_version` rows, or `None` when the database has no such table.
-    pub async fn alembic_versions(&mut self) -> Result<Option<Vec<String>>, DbError> {
+    /// The `alembic_version` rows, or `None` when the database has no such table; on
+    /// PostgreSQL the one beside the mdraft tables of `snapshot` is preferred.
+    pub async fn alembic_versions(
+        &mut self,
+        snapshot: &CatalogSnapshot,
+    ) -> Result<Option<Vec<String>>, DbError> {
         match self {
-            Database::Postgres(conn) => postgres::alembic_versions(conn).await,
+            Database::Postgres(conn) => {
+                let schema = snapshot
+                    .find_table("conversions")
+                    .map(|t| t.schema.as_str());
+                postgres::alembic_versions(conn, schema).await
+            }
             Database::Sqlite(conn) => sqlite::alembic_versions(conn).await,
         }
     }

@@ -146,20 +146,34 @@ fn short_version(full: &str) -> &str {
     full.split_whitespace().next().unwrap_or(full)
 }
 
-/// The rows of `alembic_version` (usually one), or `None` when the table does not exist.
-pub async fn alembic_versions(conn: &mut PgConnection) -> Result<Option<Vec<String>>, DbError> {
-    let exists: bool = sqlx::query_scalar("SELECT to_regclass('alembic_version') IS NOT NULL")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(|e| DbError::query("looking for alembic_version", e))?;
-    if !exists {
+/// The rows of `alembic_version` (usually one), or `None` when there is no such table. Looked
+/// for beside the mdraft tables first (`schema`), then on the search path, then anywhere if only
+/// one schema has one.
+pub async fn alembic_versions(
+    conn: &mut PgConnection,
+    schema: Option<&str>,
+) -> Result<Option<Vec<String>>, DbError> {
+    let found: Option<String> = sqlx::query_scalar(
+        "SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relname = 'alembic_version' AND c.relkind IN ('r', 'p') \
+         ORDER BY n.nspname = $1 DESC, COALESCE(c.oid = to_regclass('alembic_version'), false) DESC, \
+                  n.nspname \
+         LIMIT 1",
+    )
+    .bind(schema.unwrap_or("public"))
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(|e| DbError::query("looking for alembic_version", e))?;
+    let Some(found) = found else {
         return Ok(None);
-    }
-    let rows: Vec<String> =
-        sqlx::query_scalar("SELECT version_num::text FROM alembic_version ORDER BY 1")
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(|e| DbError::query("reading alembic_version", e))?;
+    };
+    let table = format!("\"{}\".alembic_version", found.replace('"', "\"\""));
+    let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT version_num::text FROM {table} ORDER BY 1"
+    )))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(|e| DbError::query("reading alembic_version", e))?;
     Ok(Some(rows))
 }
 

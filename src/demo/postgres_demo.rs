@@ -38,17 +38,18 @@ pub async fn build(
         .await
         .map_err(|e| DbError::query("starting the demo transaction", e))?;
     if !present.is_empty() {
+        // No CASCADE: a view or foreign key of the user's on these tables stops the replacement.
         let drop = format!(
-            "DROP TABLE IF EXISTS {} CASCADE",
+            "DROP TABLE IF EXISTS {}",
             present
                 .iter()
                 .map(|t| format!("public.\"{t}\""))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        tx.execute(sqlx::AssertSqlSafe(drop))
-            .await
-            .map_err(|e| DbError::query("dropping the old demo tables", e))?;
+        if let Err(e) = tx.execute(sqlx::AssertSqlSafe(drop)).await {
+            return Err(dependents_refusal(&target.display(), e));
+        }
     }
     load(&mut tx, generator).await?;
     tx.commit()
@@ -131,4 +132,19 @@ async fn insert_json(
             .map_err(|e| DbError::query(format!("filling {table}"), e))?;
     }
     Ok(())
+}
+
+/// `--force` replaces only the demo's own tables; what depends on them is the user's.
+fn dependents_refusal(target: &str, error: sqlx::Error) -> DbError {
+    let detail = error
+        .as_database_error()
+        .and_then(|d| d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>())
+        .and_then(|d| d.detail().map(|t| t.replace('\n', "; ")));
+    match detail {
+        Some(detail) => DbError::Failed(format!(
+            "refusing to replace the demo tables in {target}: other objects depend on them \
+             ({detail}); drop those first, nothing was changed"
+        )),
+        None => DbError::query("dropping the old demo tables", error),
+    }
 }

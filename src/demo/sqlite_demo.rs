@@ -119,6 +119,24 @@ async fn build_in_place(path: &Path, generator: &Generator, force: bool) -> Resu
     if !present.is_empty() && !force {
         return Err(refuse_existing(&path.display().to_string(), &present));
     }
+    // Views and triggers of the user's on these tables would break or vanish with them.
+    let mentions: Vec<String> = TABLES.iter().map(|t| format!("sql LIKE '%{t}%'")).collect();
+    let dependents: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT type || ' ' || name FROM sqlite_schema \
+         WHERE type IN ('view', 'trigger') AND ({}) ORDER BY name",
+        mentions.join(" OR ")
+    )))
+    .fetch_all(&mut conn)
+    .await
+    .map_err(|e| DbError::query("looking for views and triggers", e))?;
+    if !present.is_empty() && !dependents.is_empty() {
+        return Err(DbError::Failed(format!(
+            "refusing to replace the demo tables in {}: {} depend on them; drop those first, \
+             nothing was changed",
+            path.display(),
+            dependents.join(", ")
+        )));
+    }
     conn.execute("PRAGMA foreign_keys = OFF")
         .await
         .map_err(|e| DbError::query("preparing the demo", e))?;

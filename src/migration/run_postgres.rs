@@ -257,7 +257,10 @@ impl Run<'_> {
                 .map_err(|e| e.to_string())?,
         );
         let snapshot = db.snapshot().await.map_err(|e| e.to_string())?;
-        let versions = db.alembic_versions().await.map_err(|e| e.to_string())?;
+        let versions = db
+            .alembic_versions(&snapshot)
+            .await
+            .map_err(|e| e.to_string())?;
         db.close().await;
         let status = super::migration_status(&snapshot, versions);
         let wrong = super::plan::unmet(&status, self.plan);

@@ -148,35 +148,58 @@ fn overall(versions: Option<&[String]>, indexes: &[IndexStatus]) -> (OverallStat
             }
         }
         Some([v]) if v == PARENT_REVISION => {
-            let added = indexes.iter().filter(|i| i.owner == Owner::Migration);
-            let built: Vec<&str> = added
-                .clone()
+            let built: Vec<&str> = indexes
+                .iter()
+                .filter(|i| i.owner == Owner::Migration)
                 .filter(|i| {
                     i.state != IndexState::Missing && i.actual_index.as_ref() == Some(&i.name)
                 })
                 .map(|i| i.name.as_str())
                 .collect();
-            let to_build = added.count() - built.len();
+            let to_build = indexes.iter().filter(|i| !satisfied(i)).count();
+            let parent_missing: Vec<&str> = indexes
+                .iter()
+                .filter(|i| i.owner == Owner::Parent && !satisfied(i))
+                .map(|i| i.name.as_str())
+                .collect();
+            let parent_note = if parent_missing.is_empty() {
+                String::new()
+            } else {
+                format!("; the parent's own {} missing", parent_missing.join(", "))
+            };
             if built.is_empty() {
-                let from_parent = indexes.iter().filter(|i| i.owner == Owner::Parent).count();
+                let from_parent = indexes
+                    .iter()
+                    .filter(|i| i.owner == Owner::Parent && satisfied(i))
+                    .count();
                 (
                     OverallStatus::Pending,
                     format!(
                         "pending: at the parent {PARENT_REVISION}; {to_build} indexes to build, \
-                         {from_parent} already there from the parent"
+                         {from_parent} already there from the parent{parent_note}"
                     ),
                 )
             } else {
+                let verb = if built.len() == 1 { "exists" } else { "exist" };
                 (
                     OverallStatus::Partial,
                     format!(
-                        "partial: at the parent, yet {} of the migration's indexes exist \
-                         (an interrupted upgrade?); {to_build} still to build",
+                        "partial: at the parent, yet {} {verb} (an interrupted upgrade?); \
+                         {to_build} still to build{parent_note}",
                         built.join(", ")
                     ),
                 )
             }
         }
+        Some(rows) if rows.len() > 1 => (
+            OverallStatus::UnknownRevision,
+            format!(
+                "unknown revision: alembic_version has {} rows ({}), several heads; hotidx \
+                 expects one; {tally}",
+                rows.len(),
+                rows.join(", ")
+            ),
+        ),
         Some(other) => (
             OverallStatus::UnknownRevision,
             format!(

@@ -151,7 +151,7 @@ async fn read(
         return Err(DbError::Failed("no session".into()));
     };
     let snapshot = db.snapshot().await?;
-    let versions = db.alembic_versions().await?;
+    let versions = db.alembic_versions(&snapshot).await?;
     Ok((snapshot, versions))
 }
 
@@ -164,7 +164,10 @@ async fn make_plan(
         .await
         .map_err(|e| e.to_string())?;
     let snapshot = db.snapshot().await.map_err(|e| e.to_string())?;
-    let versions = db.alembic_versions().await.map_err(|e| e.to_string())?;
+    let versions = db
+        .alembic_versions(&snapshot)
+        .await
+        .map_err(|e| e.to_string())?;
     let sessions = match &mut db {
         Database::Postgres(conn) => run_postgres::long_transactions(conn, 0)
             .await

@@ -1,7 +1,9 @@
 //! The downgrade plan: back to the parent's exact index set, or the published one verbatim.
 
 use super::statements::{drop_statement, move_version, qualified_name};
-use super::{Plan, PlanOptions, Refusal, Step, StepKind, same_name, schema_of, unknown};
+use super::{
+    Plan, PlanOptions, Refusal, Step, StepKind, same_name, schema_of, unknown, version_schema,
+};
 use crate::catalog::BackendKind;
 use crate::migration::{
     INDEXES, IndexStatus, MigrationStatus, Owner, PARENT_REVISION, REVISION, Script, statements,
@@ -28,7 +30,11 @@ pub(super) fn plan(
     if from != REVISION && from != PARENT_REVISION && !options.force {
         return Err(unknown(&from, "downgrade"));
     }
-    let steps = if options.like_alembic {
+    // Alembic runs the published downgrade only from its revision; at the parent it does nothing.
+    let published_has_nothing_to_do = options.like_alembic && from == PARENT_REVISION;
+    let steps = if published_has_nothing_to_do {
+        Vec::new()
+    } else if options.like_alembic {
         published_downgrade(status, backend)
     } else {
         status
@@ -41,7 +47,7 @@ pub(super) fn plan(
     let version_statements = if from.is_empty() {
         Vec::new()
     } else {
-        move_version(Some(&from), PARENT_REVISION)
+        move_version(version_schema(status), Some(&from), PARENT_REVISION)
     };
     Ok(Plan {
         backend,

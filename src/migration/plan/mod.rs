@@ -157,6 +157,15 @@ pub(super) fn same_name(index: &IndexStatus) -> bool {
     index.actual_index.as_deref().map(|a| a.rsplit('.').next()) == Some(Some(index.name.as_str()))
 }
 
+/// Where `alembic_version` lives: beside the mdraft tables (`None`: the default schema).
+pub(super) fn version_schema(status: &MigrationStatus) -> Option<&str> {
+    status
+        .indexes
+        .iter()
+        .find_map(|i| i.schema.as_deref())
+        .filter(|s| !crate::catalog::is_default_schema(s))
+}
+
 /// The schema the index lives (or will live) in: its table's.
 pub(super) fn schema_of(index: &IndexStatus) -> Option<&str> {
     index.schema.as_deref()

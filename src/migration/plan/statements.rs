@@ -5,19 +5,25 @@ use crate::catalog::BackendKind;
 use crate::migration::REVISION;
 use crate::migration::{Script, statements};
 
-/// What Alembic runs to move the version row (`alembic_version_pkc` as Alembic names it).
-pub(super) fn move_version(from: Option<&str>, to: &str) -> Vec<String> {
+/// What Alembic runs to move the version row (`alembic_version_pkc` as Alembic names it), in the
+/// schema of the mdraft tables.
+pub(super) fn move_version(schema: Option<&str>, from: Option<&str>, to: &str) -> Vec<String> {
+    let table = match schema {
+        Some(schema) => format!("{}.alembic_version", quote_ident(schema)),
+        None => "alembic_version".to_string(),
+    };
     match from {
         Some(v) if v == to => Vec::new(),
         Some(v) => vec![format!(
-            "UPDATE alembic_version SET version_num = '{to}' WHERE alembic_version.version_num = '{}';",
+            "UPDATE {table} SET version_num = '{to}' WHERE alembic_version.version_num = '{}';",
             v.replace('\'', "''")
         )],
         None => vec![
-            "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, \
-             CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));"
-                .to_string(),
-            format!("INSERT INTO alembic_version (version_num) VALUES ('{to}');"),
+            format!(
+                "CREATE TABLE IF NOT EXISTS {table} (version_num VARCHAR(32) NOT NULL, \
+                 CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));"
+            ),
+            format!("INSERT INTO {table} (version_num) VALUES ('{to}');"),
         ],
     }
 }
@@ -113,8 +119,16 @@ pub fn sql_script(plan: &Plan, target: &str, summary: &str, lock_timeout_ms: u12
         out += &format!("-- note: {note}\n");
     }
     let transactional = plan.backend == BackendKind::Sqlite;
+    let concurrently = plan
+        .all_statements()
+        .iter()
+        .any(|s| s.contains("CONCURRENTLY"));
     if plan.backend == BackendKind::Postgres {
-        out += "-- Run outside a transaction (CONCURRENTLY), stopping at the first error:\n";
+        out += if concurrently {
+            "-- Run outside a transaction (CONCURRENTLY), stopping at the first error:\n"
+        } else {
+            "-- Plain DDL: each statement locks its table against writes while it runs.\n"
+        };
         out += "--   psql -v ON_ERROR_STOP=1 -f this.sql\n";
         out += &format!("SET lock_timeout = {lock_timeout_ms};\n");
     }
@@ -131,7 +145,14 @@ pub fn sql_script(plan: &Plan, target: &str, summary: &str, lock_timeout_ms: u12
         }
     }
     if !plan.version_statements.is_empty() && !transactional {
-        out += "-- Move the version row only once every index above is present and valid.\n";
+        out += match plan.options.direction {
+            Direction::Upgrade => {
+                "-- Move the version row only once every index above is present and valid.\n"
+            }
+            Direction::Downgrade => {
+                "-- Move the version row only once every index above is dropped.\n"
+            }
+        };
     }
     for statement in &plan.version_statements {
         out += statement;

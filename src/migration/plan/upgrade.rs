@@ -3,7 +3,10 @@
 use super::statements::{
     adapt, drop_statement, lookup, move_version, qualified_name, statement_map,
 };
-use super::{Plan, PlanOptions, Refusal, Step, StepKind, owned, same_name, schema_of, unknown};
+use super::{
+    Plan, PlanOptions, Refusal, Step, StepKind, owned, same_name, schema_of, unknown,
+    version_schema,
+};
 use crate::catalog::BackendKind;
 use crate::migration::{
     IndexState, IndexStatus, MigrationStatus, Owner, PARENT_REVISION, REVISION, Script,
@@ -29,7 +32,7 @@ pub(super) fn plan(
         .collect();
     if !drifted.is_empty() {
         return Err(Refusal::DifferentDefinition(format!(
-            "drift: {} exist{} with another definition; upgrade touches nothing: drop or rename {} first",
+            "different definition: {} exist{} with another definition than the migration's; upgrade touches nothing: drop or rename {} first",
             drifted.join("; "),
             if drifted.len() == 1 { "s" } else { "" },
             if drifted.len() == 1 { "it" } else { "them" }
@@ -52,7 +55,7 @@ pub(super) fn plan(
         .iter()
         .map(|index| upgrade_step(index, backend, options, &creates))
         .collect();
-    let version_statements = move_version(from.as_deref(), REVISION);
+    let version_statements = move_version(version_schema(status), from.as_deref(), REVISION);
     Ok(Plan {
         backend,
         options,
