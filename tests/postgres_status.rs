@@ -224,3 +224,30 @@ async fn text_output_fits_80_columns() {
         out.stdout
     );
 }
+
+#[tokio::test]
+async fn another_collation_or_operator_class_is_a_different_definition() {
+    let Some((db, home)) = demo("collation").await else {
+        return;
+    };
+    db.exec("CREATE INDEX ix_jobs_status ON jobs (status COLLATE \"C\")")
+        .await;
+    db.exec("CREATE INDEX ix_jobs_user_id ON jobs (user_id DESC)")
+        .await;
+    db.exec("CREATE INDEX ix_conversions_status ON conversions (status varchar_pattern_ops)")
+        .await;
+    let status = status_json(home.path(), &db.url);
+    assert_eq!(
+        index_state(&status, "ix_jobs_status"),
+        "different_definition"
+    );
+    assert_eq!(
+        index_detail(&status, "ix_jobs_status"),
+        "columns (status COLLATE \"C\") instead of (status)"
+    );
+    assert_eq!(
+        index_state(&status, "ix_jobs_user_id"),
+        "different_definition"
+    );
+    assert!(index_detail(&status, "ix_conversions_status").contains("status varchar_pattern_ops"));
+}

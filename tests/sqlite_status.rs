@@ -195,3 +195,46 @@ async fn the_published_sqlite_upgrade_fails_on_the_parent_and_ours_does_not() {
         .unwrap();
     conn.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn sqlite_collations_and_expressions_are_shown_as_written() {
+    let home = tempfile::tempdir().unwrap();
+    let path = sqlite_demo(home.path(), &home.path().join("x.db"), 100);
+    exec(
+        &path,
+        "CREATE INDEX ix_conversions_status ON conversions (status COLLATE NOCASE)",
+    )
+    .await;
+    exec(
+        &path,
+        r#"CREATE INDEX "ix weird" ON users (lower(email) DESC, plan) WHERE revoked = 0"#,
+    )
+    .await;
+    let status = status_json(home.path(), &url(&path));
+    assert_eq!(
+        index_state(&status, "ix_conversions_status"),
+        "different_definition"
+    );
+    let out = run(hotidx(home.path())
+        .args([
+            "indexes",
+            "--table",
+            "users",
+            "--format",
+            "json",
+            "--database-url",
+        ])
+        .arg(&path));
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let weird = doc["indexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "ix weird")
+        .unwrap();
+    assert_eq!(
+        weird["columns"],
+        serde_json::json!(["lower(email) DESC", "plan"])
+    );
+    assert_eq!(weird["predicate"], "revoked = 0");
+}

@@ -35,6 +35,13 @@ SELECT json_build_object(
                SELECT json_agg(
                         CASE WHEN k.attnum = 0 THEN pg_get_indexdef(i.indexrelid, k.ord::int, true)
                              ELSE quote_ident(a.attname) END
+                        -- A collation or operator class other than the column's default changes
+                        -- which comparisons the index serves: part of its definition.
+                        || CASE WHEN k.attnum <> 0 AND coll.oid IS NOT NULL
+                                     AND coll.oid <> a.attcollation
+                                THEN ' COLLATE ' || quote_ident(coll.collname) ELSE '' END
+                        || CASE WHEN opc.oid IS NOT NULL AND NOT opc.opcdefault
+                                THEN ' ' || quote_ident(opc.opcname) ELSE '' END
                         || CASE (i.indoption[(k.ord - 1)::int] & 3)
                              WHEN 1 THEN ' DESC NULLS LAST'
                              WHEN 2 THEN ' NULLS FIRST'
@@ -43,6 +50,8 @@ SELECT json_build_object(
                         ORDER BY k.ord)
                FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
                LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+               LEFT JOIN pg_collation coll ON coll.oid = i.indcollation[(k.ord - 1)::int]
+               LEFT JOIN pg_opclass opc ON opc.oid = i.indclass[(k.ord - 1)::int]
                WHERE k.ord <= i.indnkeyatts), '[]'),
              'include', COALESCE((
                SELECT json_agg(quote_ident(a.attname) ORDER BY k.ord)

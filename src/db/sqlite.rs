@@ -52,8 +52,8 @@ const TABLES: &str = "SELECT name, sql FROM sqlite_schema \
 /// One row per index column, every table at once.
 const INDEX_COLUMNS: &str = "\
 SELECT m.name AS table_name, il.name AS index_name, il.\"unique\" AS is_unique, il.origin,
-       il.partial, x.cid, x.name AS column_name, x.\"desc\" AS is_desc, x.key AS is_key,
-       s.sql AS index_sql
+       il.partial, x.seqno, x.cid, x.name AS column_name, x.\"desc\" AS is_desc, x.key AS is_key,
+       x.coll AS collation, s.sql AS index_sql
 FROM sqlite_schema AS m
 JOIN pragma_index_list(m.name) AS il
 JOIN pragma_index_xinfo(il.name) AS x
@@ -186,10 +186,23 @@ async fn read_indexes(
             continue;
         }
         let cid: i64 = row.get("cid");
+        let seqno: i64 = row.get("seqno");
         let column = match (cid, row.get::<Option<String>, _>("column_name")) {
-            (-2, _) | (_, None) => "(expression)".to_string(),
+            (-2, _) | (_, None) => {
+                let sql: Option<String> = row.get("index_sql");
+                expression_text(sql.as_deref(), seqno as usize)
+                    .unwrap_or_else(|| "(expression)".to_string())
+            }
             (-1, _) => "rowid".to_string(),
             (_, Some(name)) => name,
+        };
+        let collation: Option<String> = row.get("collation");
+        // BINARY is SQLite's default; any other collation changes what the index serves.
+        let column = match collation {
+            Some(c) if cid != -2 && !c.eq_ignore_ascii_case("BINARY") => {
+                format!("{column} COLLATE {c}")
+            }
+            _ => column,
         };
         let desc: bool = row.get("is_desc");
         let entry = if desc {
@@ -202,6 +215,45 @@ async fn read_indexes(
         }
     }
     Ok(indexes)
+}
+
+/// The text of the `n`th item of `CREATE INDEX … ON t (a, lower(b) DESC, …)`, without its
+/// ASC/DESC (added back from the catalog), for expression columns SQLite names no column for.
+fn expression_text(sql: Option<&str>, n: usize) -> Option<String> {
+    let sql = sql?;
+    let on = sql.to_ascii_uppercase().find(" ON ")?;
+    let open = on + sql[on..].find('(')?;
+    let mut items = Vec::new();
+    let (mut depth, mut quote, mut start) = (0usize, None::<char>, open + 1);
+    for (at, c) in sql[open..].char_indices().map(|(i, c)| (open + i, c)) {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`' | '[') => quote = Some(if c == '[' { ']' } else { c }),
+            (None, '(') => depth += 1,
+            (None, ')') if depth == 1 => {
+                items.push(sql[start..at].trim().to_string());
+                break;
+            }
+            (None, ')') => depth -= 1,
+            (None, ',') if depth == 1 => {
+                items.push(sql[start..at].trim().to_string());
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    let item = items.get(n)?;
+    let upper = item.to_ascii_uppercase();
+    let trimmed = ["DESC", "ASC"]
+        .iter()
+        .find_map(|k| {
+            upper
+                .ends_with(&format!(" {k}"))
+                .then(|| item[..item.len() - k.len() - 1].trim())
+        })
+        .unwrap_or(item);
+    Some(trimmed.to_string())
 }
 
 /// The predicate of a partial index, from its `CREATE INDEX … WHERE …` text.
@@ -241,6 +293,20 @@ mod tests {
     #[test]
     fn version_number_follows_sqlite_scheme() {
         assert_eq!(version_number("3.46.1"), 3_046_001);
+    }
+
+    #[test]
+    fn expression_items_come_from_the_index_sql() {
+        let sql = r#"CREATE INDEX "ix weird" ON "Has Space"(lower("A Col") DESC, b, substr(c, 1, 2)) WHERE b>0"#;
+        assert_eq!(
+            expression_text(Some(sql), 0).as_deref(),
+            Some(r#"lower("A Col")"#)
+        );
+        assert_eq!(
+            expression_text(Some(sql), 2).as_deref(),
+            Some("substr(c, 1, 2)")
+        );
+        assert_eq!(expression_text(None, 0), None);
     }
 
     #[test]
