@@ -122,6 +122,26 @@ fn sort_cycles_reverses_and_filter_narrows_until_esc() {
     app.handle_key(key(KeyCode::Esc));
     assert!(app.filter.is_empty());
     assert_eq!(app.rows.len(), 4);
+    // `/` again starts a new filter rather than appending to the last one.
+    press(&mut app, "/sha");
+    app.handle_key(key(KeyCode::Enter));
+    press(&mut app, "/email");
+    app.handle_key(key(KeyCode::Enter));
+    assert_eq!(app.filter, "email");
+    assert_eq!(names(&app), ["ix_users_email"]);
+}
+
+#[test]
+fn apply_works_from_any_pane() {
+    let mut app = loaded(parent());
+    assert_eq!(app.focus, Focus::Tables);
+    let effects = press(&mut app, "a");
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Plan {
+            direction: Direction::Upgrade
+        }]
+    ));
 }
 
 #[test]
@@ -226,6 +246,18 @@ fn progress_events_feed_the_gauges_and_c_cancels() {
     let build = app.build.as_ref().unwrap();
     assert_eq!(build.steps[0].1, StepState::NotDone);
     assert!(!app.build_running());
+    // The whole reason in a dialog, which scrolls and closes on Esc.
+    match &app.popup {
+        Some(Popup::Message { title, text }) => {
+            assert_eq!(title, "stopped");
+            assert_eq!(text, "cancelled while building ix_conversions_status");
+        }
+        other => panic!("{other:?}"),
+    }
+    press(&mut app, "jj");
+    assert_eq!(app.popup_scroll, 2);
+    app.handle_key(key(KeyCode::Esc));
+    assert!(app.popup.is_none());
     assert!(matches!(press(&mut app, "q").as_slice(), [Effect::Quit]));
 }
 

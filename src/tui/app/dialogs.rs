@@ -31,16 +31,34 @@ impl App {
                 self.popup = None;
                 Vec::new()
             }
+            // Long dialogs scroll, so the last statement and the waiting sessions can be read.
             _ => {
-                self.dirty = false;
+                let by: i32 = match key.code {
+                    KeyCode::Down | KeyCode::Char('j') => 1,
+                    KeyCode::Up | KeyCode::Char('k') => -1,
+                    KeyCode::PageDown | KeyCode::Char(' ') => 10,
+                    KeyCode::PageUp => -10,
+                    _ => 0,
+                };
+                if by == 0 {
+                    self.dirty = false;
+                } else {
+                    self.popup_scroll = (self.popup_scroll as i32 + by).clamp(0, 500) as u16;
+                }
                 Vec::new()
             }
         }
     }
 
+    /// Shows a pop-up from its first line.
+    pub(super) fn open(&mut self, popup: Popup) {
+        self.popup = Some(popup);
+        self.popup_scroll = 0;
+    }
+
     pub(super) fn ask_plan(&mut self, direction: Direction) -> Vec<Effect> {
         if self.read_only {
-            self.popup = Some(Popup::Message {
+            self.open(Popup::Message {
                 title: "read-only".into(),
                 text: "Apply and roll back are disabled: hotidx runs read-only here \
                        (--read-only or HOTIDX_READ_ONLY), and the session itself refuses writes."
@@ -51,12 +69,12 @@ impl App {
         if self.build_running() {
             return Vec::new();
         }
-        self.popup = Some(Popup::Planning(direction));
+        self.open(Popup::Planning(direction));
         vec![Effect::Plan { direction }]
     }
 
     pub(super) fn ask_plan_sql(&mut self) -> Vec<Effect> {
-        self.popup = Some(Popup::Sql("preparing the plan…".into()));
+        self.open(Popup::Sql("preparing the plan…".into()));
         vec![Effect::Plan {
             direction: Direction::Upgrade,
         }]
@@ -83,27 +101,21 @@ impl App {
         sql: String,
     ) {
         match (&self.popup, result) {
-            (Some(Popup::Sql(_)), _) => self.popup = Some(Popup::Sql(sql)),
-            (Some(Popup::Planning(_)), Ok(plan)) if plan.is_noop() => {
-                self.popup = Some(Popup::Message {
-                    title: "nothing to do".into(),
-                    text: "Every index is already as this direction leaves it.".into(),
-                })
-            }
-            (Some(Popup::Planning(_)), Ok(plan)) => {
-                self.popup = Some(Popup::Confirm {
-                    direction,
-                    plan,
-                    sessions,
-                    sql,
-                })
-            }
-            (Some(Popup::Planning(_)), Err(reason)) => {
-                self.popup = Some(Popup::Message {
-                    title: "refused".into(),
-                    text: reason,
-                })
-            }
+            (Some(Popup::Sql(_)), _) => self.open(Popup::Sql(sql)),
+            (Some(Popup::Planning(_)), Ok(plan)) if plan.is_noop() => self.open(Popup::Message {
+                title: "nothing to do".into(),
+                text: "Every index is already as this direction leaves it.".into(),
+            }),
+            (Some(Popup::Planning(_)), Ok(plan)) => self.open(Popup::Confirm {
+                direction,
+                plan,
+                sessions,
+                sql,
+            }),
+            (Some(Popup::Planning(_)), Err(reason)) => self.open(Popup::Message {
+                title: "refused".into(),
+                text: reason,
+            }),
             // The operator closed the dialog meanwhile: drop the answer.
             _ => self.dirty = false,
         }

@@ -70,6 +70,8 @@ pub struct App {
     /// Cached order of the indexes pane: recomputed on new data, filter, sort or table.
     pub rows: Vec<usize>,
     pub popup: Option<Popup>,
+    /// First line shown of a long pop-up.
+    pub popup_scroll: u16,
     pub build: Option<BuildView>,
     pub quit_after_build: bool,
     pub should_quit: bool,
@@ -97,6 +99,7 @@ impl App {
             editing_filter: false,
             rows: Vec::new(),
             popup: None,
+            popup_scroll: 0,
             build: None,
             quit_after_build: false,
             should_quit: false,
@@ -190,15 +193,20 @@ impl App {
                 self.reverse = !self.reverse;
                 self.recompute_rows();
             }
-            Action::StartFilter => self.editing_filter = true,
+            // A new filter each time: `/` again does not append to the old one.
+            Action::StartFilter => {
+                self.filter.clear();
+                self.editing_filter = true;
+                self.recompute_rows();
+            }
             Action::Back if !self.filter.is_empty() => {
                 self.filter.clear();
                 self.recompute_rows();
             }
             Action::Back | Action::Confirm | Action::Resize => {}
-            Action::Help => self.popup = Some(Popup::Help),
+            Action::Help => self.open(Popup::Help),
             Action::Refresh => return self.refresh_due(Instant::now()),
-            Action::Quit if self.build_running() => self.popup = Some(Popup::QuitWhileBuilding),
+            Action::Quit if self.build_running() => self.open(Popup::QuitWhileBuilding),
             Action::Quit => {
                 self.should_quit = true;
                 return vec![Effect::Quit];
@@ -259,6 +267,15 @@ impl App {
                 }
             }
             DbEvent::RunFinished(result) => {
+                // A stopped run gets its whole reason in a dialog: the pane line would cut it.
+                if let Err(failure) = &result
+                    && !self.quit_after_build
+                {
+                    self.open(Popup::Message {
+                        title: "stopped".into(),
+                        text: failure.message.clone(),
+                    });
+                }
                 if let Some(build) = &mut self.build {
                     build.finish(result);
                 }

@@ -147,12 +147,29 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let table = Table::new(rows, widths)
         .header(Row::new(titles).style(theme.dim()))
         .column_spacing(1);
-    let block = if tracked {
-        block
-    } else {
+    // The selected row's findings, which a narrow pane only marks with `!`.
+    let findings = app
+        .rows
+        .get(app.index_selected)
+        .map(|&at| data.findings[at].join("; "))
+        .filter(|f| !f.is_empty() && focused);
+    let block = match (findings, tracked) {
+        (Some(text), _) => block.title_bottom(Line::styled(format!(" ! {text} "), theme.warn())),
         // Where the counts would be, say why they are not.
-        block.title_bottom(Line::styled(" usage not tracked by SQLite ", theme.dim()))
+        (None, false) => {
+            block.title_bottom(Line::styled(" usage not tracked by SQLite ", theme.dim()))
+        }
+        (None, true) => block,
     };
+    if app.rows.is_empty() {
+        let text = if app.filter.is_empty() {
+            " no indexes here"
+        } else {
+            " no index matches the filter (Esc clears it)"
+        };
+        frame.render_widget(Paragraph::new(text).style(theme.dim()).block(block), area);
+        return;
+    }
     frame.render_widget(table.block(block), area);
 }
 

@@ -26,24 +26,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             sessions,
             sql: _,
         } => {
-            let mut lines = vec![
-                Line::from(vec![
-                    Span::styled("target  ", theme.dim()),
-                    Span::raw(app.target.clone()),
-                ]),
-                Line::raw(""),
-            ];
-            for statement in plan.all_statements() {
-                lines.push(Line::raw(statement.to_string()));
-            }
-            for note in &plan.differs_from_published {
-                lines.push(Line::raw(""));
-                lines.push(Line::styled(format!("note: {note}"), theme.dim()));
-            }
-            lines.push(Line::raw(""));
+            let mut lines = vec![Line::from(vec![
+                Span::styled("target  ", theme.dim()),
+                Span::raw(app.target.clone()),
+            ])];
+            // The sessions first: they are why a concurrent build would wait.
             if sessions.is_empty() {
                 lines.push(Line::styled(
-                    "no long-running transactions to wait for",
+                    "no open transaction to wait for right now",
                     theme.dim(),
                 ));
             } else {
@@ -55,14 +45,22 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     lines.push(Line::raw(format!("  {}", session.describe())));
                 }
             }
+            lines.push(Line::raw(""));
+            for statement in plan.all_statements() {
+                lines.push(Line::raw(statement.to_string()));
+            }
+            for note in &plan.differs_from_published {
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(format!("note: {note}"), theme.dim()));
+            }
             (
                 format!(" {}? ", verb(*direction)),
                 lines,
-                "y run it · Esc cancel",
+                "y run it · j/k scroll · Esc cancel",
             )
         }
         Popup::Sql(sql) => (
-            " SQL ".into(),
+            " SQL (j/k scroll) ".into(),
             sql.lines().map(|l| Line::raw(l.to_string())).collect(),
             "Esc close",
         ),
