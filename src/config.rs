@@ -23,6 +23,23 @@ const LIBPQ_TARGET_VARS: &[&str] = &[
 
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// URL parameters that libpq (and sqlx) understand.
+const KNOWN_PARAMETERS: &[&str] = &[
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "application_name",
+    "options",
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "connect_timeout",
+];
+
 /// How the target was chosen, so messages can say where a setting came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -131,7 +148,7 @@ pub fn resolve(flag: Option<&str>) -> Result<Target, DbError> {
     if LIBPQ_TARGET_VARS.iter().any(|v| env_var(v).is_some()) {
         // sqlx reads the PG* variables and `.pgpass` / `PGPASSFILE` itself, as libpq does.
         return Ok(Target::Postgres(PostgresTarget {
-            options: PgConnectOptions::new(),
+            options: with_os_user(PgConnectOptions::new(), false),
             connect_timeout: timeout,
             source: Source::LibpqEnv,
         }));
@@ -212,6 +229,13 @@ fn parse_postgres(raw: &str, source: Source, timeout: Duration) -> Result<Target
     let mut timeout = timeout;
     let mut kept = Vec::new();
     for (key, value) in url.query_pairs() {
+        if !KNOWN_PARAMETERS.contains(&key.as_ref()) {
+            // psql refuses an unknown parameter too: a typo must not be silently ignored.
+            return Err(DbError::MalformedUrl(format!(
+                "unknown parameter {key:?}: use sslmode, sslrootcert, sslcert, sslkey, \
+                 application_name, options, host, port, dbname, user or connect_timeout"
+            )));
+        }
         if key == "connect_timeout" {
             timeout = parse_timeout(&value).ok_or_else(|| {
                 DbError::MalformedUrl(format!(
@@ -229,6 +253,7 @@ fn parse_postgres(raw: &str, source: Source, timeout: Duration) -> Result<Target
     }
     let options = PgConnectOptions::from_url(&url)
         .map_err(|e| DbError::MalformedUrl(describe_config_error(&e)))?;
+    let options = with_os_user(options, !url.username().is_empty());
     Ok(Target::Postgres(PostgresTarget {
         options,
         connect_timeout: timeout,
@@ -236,12 +261,39 @@ fn parse_postgres(raw: &str, source: Source, timeout: Duration) -> Result<Target
     }))
 }
 
+/// libpq's default user is the operating system user; sqlx's lookup can come back as
+/// "anonymous", so it is taken from the environment or /etc/passwd when nothing named one.
+fn with_os_user(options: PgConnectOptions, user_in_url: bool) -> PgConnectOptions {
+    if user_in_url || env_var("PGUSER").is_some() {
+        return options;
+    }
+    match os_user() {
+        Some(user) => options.username(&user),
+        None => options,
+    }
+}
+
+fn os_user() -> Option<String> {
+    if let Some(user) = env_var("USER").or_else(|| env_var("LOGNAME")) {
+        return Some(user);
+    }
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid().to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        (fields.get(2) == Some(&uid.as_str())).then(|| fields[0].to_string())
+    })
+}
+
 /// sqlx configuration errors name the bad parameter, never the URL; keep only that part.
 fn describe_config_error(e: &sqlx::Error) -> String {
     let text = e.to_string();
     let text = text
         .strip_prefix("error with configuration: ")
-        .unwrap_or(&text);
+        .unwrap_or(&text)
+        .replace("`ssl_mode`", "sslmode")
+        .replace("error with configuration: ", "");
     format!("{text}: expected postgres://user[:password]@host[:port]/database[?sslmode=…]")
 }
 

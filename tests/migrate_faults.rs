@@ -138,8 +138,16 @@ async fn ctrl_c_cancels_the_build_drops_the_invalid_index_and_keeps_the_version(
         return;
     };
     let mut holder = snapshot_holder(&db.url).await;
+    let holder_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut holder)
+        .await
+        .unwrap();
+    // Older than a statement in flight, so it is listed as a transaction the build will wait for.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     let child = spawn_upgrade(home.path(), &db.url, "60s");
     wait_until_build_waits(&db.url).await;
+    // Let the progress watcher see the wait at least once.
+    tokio::time::sleep(Duration::from_millis(600)).await;
     let status = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -156,6 +164,19 @@ async fn ctrl_c_cancels_the_build_drops_the_invalid_index_and_keeps_the_version(
     assert!(
         out.stderr.contains("dropped the INVALID index"),
         "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("a concurrent build waits for each:")
+            && out.stderr.contains(&format!(
+                "pid {holder_pid} (postgres, idle in transaction for"
+            )),
+        "the waiting session is named: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("waiting for old snapshots"),
+        "progress shows the phase: {}",
         out.stderr
     );
     assert!(

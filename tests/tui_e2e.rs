@@ -234,3 +234,63 @@ async fn a_server_that_restarts_is_picked_up_again() {
     .await
     .unwrap();
 }
+
+/// SIGTERM mid-build: the build is cancelled and cleaned up, the terminal restored, and the exit
+/// says what was not built.
+#[tokio::test]
+async fn sigterm_during_a_build_cancels_it_and_says_so() {
+    let Some((db, home)) = pg_demo("tuiterm", 2000).await else {
+        return;
+    };
+    let mut holder = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
+    sqlx::Executor::execute(
+        &mut holder,
+        "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM users;",
+    )
+    .await
+    .unwrap();
+    let (url, home_path) = (db.url.clone(), home.path().to_path_buf());
+    let raw = tokio::task::spawn_blocking(move || {
+        let mut tui = Tui::spawn(
+            &home_path,
+            &["--database-url", &url, "--refresh", "60s"],
+            100,
+            30,
+        );
+        tui.wait_for("PENDING", WAIT);
+        tui.send("a");
+        tui.wait_for("Apply the migration?", WAIT);
+        tui.send("y");
+        tui.wait_for("ix_conversions_status              migration", WAIT);
+        std::thread::sleep(Duration::from_millis(1500));
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &tui.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert_eq!(
+            tui.wait_exit(WAIT),
+            Some(1),
+            "a cancelled build is not a clean exit"
+        );
+        tui.assert_terminal_restored();
+        String::from_utf8_lossy(&tui.raw_output()).into_owned()
+    })
+    .await
+    .unwrap();
+    assert!(
+        raw.contains("the build was cancelled on SIGTERM; not built: ix_conversions_status"),
+        "{raw}"
+    );
+    let mut conn = db.connect().await;
+    let invalid: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_index WHERE NOT indisvalid")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(invalid, 0, "the cancelled build left no INVALID index");
+    sqlx::Executor::execute(&mut holder, "COMMIT")
+        .await
+        .unwrap();
+}

@@ -13,6 +13,7 @@ pub struct ProgressPrinter {
     live: bool,
     live_line_open: bool,
     last_plain: Option<Instant>,
+    last_phase: String,
     position: String,
 }
 
@@ -22,6 +23,7 @@ impl ProgressPrinter {
             live: std::io::stderr().is_terminal(),
             live_line_open: false,
             last_plain: None,
+            last_phase: String::new(),
             position: String::new(),
         }
     }
@@ -29,11 +31,11 @@ impl ProgressPrinter {
     pub fn event(&mut self, event: &RunEvent) {
         match event {
             RunEvent::LongTransactions(sessions) if sessions.is_empty() => {
-                self.line("no long-running transactions: nothing should make the builds wait")
+                self.line("no other session holds a snapshot or transaction id right now")
             }
             RunEvent::LongTransactions(sessions) => {
                 self.line(
-                    "these sessions hold transactions open; each concurrent build waits for them:",
+                    "these sessions hold a snapshot or transaction id; a concurrent build waits for each:",
                 );
                 for session in sessions {
                     self.line(&format!("  {}", session.describe()));
@@ -100,8 +102,12 @@ impl ProgressPrinter {
             let _ = write!(err, "\r\x1b[2K{bar} {text}");
             let _ = err.flush();
             self.live_line_open = true;
-        } else if self.last_plain.is_none_or(|t| t.elapsed() >= PLAIN_EVERY) {
+        } else if p.phase != self.last_phase
+            || self.last_plain.is_none_or(|t| t.elapsed() >= PLAIN_EVERY)
+        {
+            // Plain output: a line when the phase changes, else one every few seconds.
             self.last_plain = Some(Instant::now());
+            self.last_phase = p.phase.clone();
             self.line(&text);
         }
     }

@@ -92,8 +92,22 @@ fn classify_connect_error(target: &PostgresTarget, error: sqlx::Error) -> DbErro
         },
         other => DbError::Connect {
             target: display,
-            reason: other.to_string(),
+            reason: without_source_location(&other.to_string()),
         },
+    }
+}
+
+/// `unexpected response from SSLRequest: 0x48 (sqlx_postgres::connection::tls:95)`: the
+/// library's file and line mean nothing to an operator; is it a PostgreSQL server at all?
+fn without_source_location(text: &str) -> String {
+    let text = match text.find(" (sqlx_") {
+        Some(at) => text[..at].to_string(),
+        None => text.to_string(),
+    };
+    if text.contains("SSLRequest") || text.contains("unexpected response") {
+        format!("{text}: is a PostgreSQL server listening there?")
+    } else {
+        text
     }
 }
 

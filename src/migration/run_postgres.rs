@@ -15,8 +15,9 @@ use crate::db::{Database, postgres, server_message};
 
 /// How often the second connection reads progress while a statement runs.
 const POLL: Duration = Duration::from_millis(250);
-/// Transactions older than this are listed before a concurrent build: it will wait for them.
-const LONG_TRANSACTION_SECONDS: i32 = 5;
+/// Any transaction holding a snapshot or an id makes a concurrent build wait, however young; only
+/// a statement in flight right now (under a second) is left out of the list.
+const LONG_TRANSACTION_SECONDS: i32 = 1;
 
 #[derive(Debug, Clone, Copy)]
 pub struct RunSettings {
@@ -317,6 +318,7 @@ SELECT COALESCE(json_agg(json_build_object(
 FROM pg_stat_activity a
 WHERE a.datname = current_database() AND a.pid <> $2 AND a.pid <> pg_backend_pid()
   AND a.backend_type = 'client backend'
+  AND (a.backend_xid IS NOT NULL OR a.backend_xmin IS NOT NULL)
   AND a.xact_start < now() - make_interval(secs => $1)";
 
 const PROGRESS_SQL: &str = "\

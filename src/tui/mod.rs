@@ -35,7 +35,13 @@ pub async fn run(target: Target, read_only: bool, refresh_every: Duration) -> Re
         .map_err(|e| DbError::Usage(format!("cannot set up the terminal: {e}")))?;
     let result = event_loop(&mut terminal, target, read_only, refresh_every).await;
     ratatui::restore();
-    result
+    // Said after the terminal is back, where it stays readable.
+    result.map(|(code, message)| {
+        if let Some(message) = message {
+            eprintln!("hotidx: {message}");
+        }
+        code
+    })
 }
 
 async fn event_loop(
@@ -43,7 +49,7 @@ async fn event_loop(
     target: Target,
     read_only: bool,
     refresh_every: Duration,
-) -> Result<i32, DbError> {
+) -> Result<(i32, Option<String>), DbError> {
     let theme = Theme::from_env();
     let mut app = App::new(target.display(), read_only);
     let (db_tx, mut db_rx) = mpsc::unbounded_channel();
@@ -57,6 +63,7 @@ async fn event_loop(
     let term_error = |e: std::io::Error| DbError::Usage(format!("terminal: {e}"));
     let mut sigterm = signal(SignalKind::terminate()).map_err(term_error)?;
     let mut sighup = signal(SignalKind::hangup()).map_err(term_error)?;
+    let mut left_by = "quit";
     loop {
         if app.dirty {
             terminal
@@ -81,8 +88,14 @@ async fn event_loop(
                 app.dirty = true;
                 Vec::new()
             }
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
+            _ = sigterm.recv() => {
+                left_by = "SIGTERM";
+                break;
+            }
+            _ = sighup.recv() => {
+                left_by = "SIGHUP";
+                break;
+            }
         };
         for effect in effects {
             worker.handle(effect);
@@ -90,8 +103,20 @@ async fn event_loop(
     }
     if app.build_running() {
         finish_cancelled_build(&mut app, &mut worker, &mut db_rx).await;
+        let not_done: Vec<&str> = app
+            .build
+            .iter()
+            .flat_map(|b| b.steps.iter())
+            .filter(|(_, state)| !matches!(state, panes::migration::StepState::Done(_)))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        let message = format!(
+            "the build was cancelled on {left_by}; not built: {}; alembic_version not moved",
+            not_done.join(", ")
+        );
+        return Ok((1, Some(message)));
     }
-    Ok(0)
+    Ok((0, None))
 }
 
 /// Leaving mid-build cancels it and waits (bounded) for the cleanup, so no INVALID index stays.
