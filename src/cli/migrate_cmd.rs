@@ -83,10 +83,14 @@ pub async fn run(target: &Target, args: MigrateArgs) -> Result<i32, DbError> {
 }
 
 fn header(target: &str, status: &MigrationStatus) -> String {
-    format!(
-        "{:<11}{target}\n{:<11}{}\n",
-        "target", "status", status.summary
-    )
+    let mut out = String::new();
+    for (label, text) in [("target", target), ("status", status.summary.as_str())] {
+        for line in super::text_table::wrap(&format!("{label:<11}"), text, super::TEXT_WIDTH) {
+            out += &line;
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Only an explicit yes on a terminal goes on; no terminal and no --yes is a refusal.

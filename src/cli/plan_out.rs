@@ -13,6 +13,16 @@ fn labelled(out: &mut String, label: &str, text: &str) {
     }
 }
 
+/// A statement wrapped at word boundaries to fit 80 columns; joined back, it is the exact SQL
+/// (`--sql` prints each on one line, for copying).
+fn statement_lines(out: &mut String, label: &str, statement: &str) {
+    let prefix = format!("  {label:<9}");
+    for line in text_table::wrap(&prefix, statement, super::TEXT_WIDTH) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+}
+
 /// The plan as an operator reads it before saying yes.
 pub fn render(plan: &Plan, lock_timeout_ms: u128) -> String {
     let mut out = String::new();
@@ -52,11 +62,11 @@ pub fn render(plan: &Plan, lock_timeout_ms: u128) -> String {
         };
         out += &format!("  {action:<9}{}: {}\n", step.index, step.reason);
         for statement in &step.statements {
-            out += &format!("           {statement}\n");
+            statement_lines(&mut out, "", statement);
         }
     }
     for statement in &plan.version_statements {
-        out += &format!("  {:<9}{statement}\n", "version");
+        statement_lines(&mut out, "version", statement);
     }
     for difference in &plan.differs_from_published {
         labelled(&mut out, "note", difference);

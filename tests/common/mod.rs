@@ -216,3 +216,8 @@ pub async fn pg_demo(label: &str, rows: u64) -> Option<(PgTestDb, tempfile::Temp
     assert_eq!(out.code, 0, "{}", out.all());
     Some((db, home))
 }
+
+/// Text with every run of white space folded to one space: wrapped output compared as written.
+pub fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
