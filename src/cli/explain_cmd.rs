@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::{Format, emit, open_for_reading, to_json};
 use crate::config::Target;
 use crate::db::{Database, DbError};
+use crate::explain::compare::{Comparison, compare};
 use crate::explain::run::{Explained, explain};
 use crate::explain::why::{Expectation, Reason, why_not};
 use crate::migration::{IndexState, migration_status};
@@ -21,6 +22,8 @@ struct ProbeReport {
     verdict: Option<Verdict>,
     /// Why the expected index is not used, each read from the database.
     reasons: Vec<Reason>,
+    /// With --compare: the plan without and with the migration's indexes.
+    comparison: Option<Comparison>,
 }
 
 pub struct ExplainArgs<'a> {
@@ -28,6 +31,8 @@ pub struct ExplainArgs<'a> {
     pub probe: Option<&'a str>,
     pub expect: Option<&'a str>,
     pub analyze: bool,
+    pub compare: bool,
+    pub read_only: bool,
     pub format: Format,
 }
 
@@ -37,12 +42,21 @@ pub async fn run(target: &Target, args: ExplainArgs<'_>) -> Result<i32, DbError>
         probe,
         expect,
         analyze,
+        compare: compare_plans,
+        read_only,
         format,
     } = args;
     let mut db = open_for_reading(target).await?;
     let result = match (sql, probe) {
         (Some(sql), None) => explain_sql(&mut db, sql, expect, analyze, format).await,
-        (None, Some(id)) => explain_probes(&mut db, id, analyze, format).await,
+        (None, Some(id)) => {
+            let options = ProbeOptions {
+                analyze,
+                compare: compare_plans,
+                read_only,
+            };
+            explain_probes(target, &mut db, id, options, format).await
+        }
         _ => Err(DbError::Usage(
             "give either SQL to explain or --probe ID (one of: dedup, user-conversions, \
              user-jobs, user-email, anonymous, status-conversions, status-jobs, time)"
@@ -117,20 +131,25 @@ async fn explain_sql(
                 };
                 out += &format!("{:<11}{verdict}\n", "verdict");
             }
-            for (n, reason) in report.reasons.iter().enumerate() {
-                let label = if n == 0 { "why" } else { "" };
-                out += &format!("{label:<11}- {}\n", reason.text);
-            }
+            out += &reasons_text(&report.reasons);
             out
         }
     });
     Ok(0)
 }
 
+#[derive(Clone, Copy)]
+struct ProbeOptions {
+    analyze: bool,
+    compare: bool,
+    read_only: bool,
+}
+
 async fn explain_probes(
+    target: &Target,
     db: &mut Database,
     id: &str,
-    analyze: bool,
+    options: ProbeOptions,
     format: Format,
 ) -> Result<i32, DbError> {
     let selected = probes::select(id);
@@ -144,7 +163,7 @@ async fn explain_probes(
     let snapshot = db.snapshot().await?;
     let mut reports = Vec::new();
     for probe in selected {
-        reports.push(report(db, &snapshot, probe, analyze).await?);
+        reports.push(report(target, db, &snapshot, probe, options).await?);
     }
     emit(&match format {
         Format::Json => to_json(&reports),
@@ -158,11 +177,13 @@ async fn explain_probes(
 }
 
 async fn report(
+    target: &Target,
     db: &mut Database,
     snapshot: &crate::catalog::CatalogSnapshot,
     probe: &'static probes::Probe,
-    analyze: bool,
+    options: ProbeOptions,
 ) -> Result<ProbeReport, DbError> {
+    let analyze = options.analyze;
     let mut report = ProbeReport {
         probe: probe.id,
         expected_index: probe.expected_index,
@@ -171,6 +192,7 @@ async fn report(
         explained: None,
         verdict: None,
         reasons: Vec::new(),
+        comparison: None,
     };
     let bound: BoundProbe = match probes::bind(db, snapshot.backend, probe).await? {
         Ok(bound) => bound,
@@ -194,6 +216,12 @@ async fn report(
         report.reasons = reasons(db, &expectation, &explained).await?;
     }
     report.verdict = Some(verdict);
+    if options.compare {
+        let versions = db.alembic_versions(snapshot).await?;
+        let status = migration_status(snapshot, versions);
+        let comparison = compare(target, db, &status, &bound.sql, options.read_only).await?;
+        report.comparison = Some(comparison);
+    }
     report.parameter = Some(bound.parameter);
     report.explained = Some(explained);
     Ok(report)
@@ -281,6 +309,29 @@ fn report_text(report: &ProbeReport) -> String {
             "verdict",
             verdict_text(report.expected_index, verdict)
         );
+    }
+    out += &reasons_text(&report.reasons);
+    if let Some(comparison) = &report.comparison {
+        out += &format!("{:<11}{}\n", "compare", comparison.method);
+        for (label, side) in [("before", &comparison.before), ("after", &comparison.after)] {
+            let text = match side {
+                Some(explained) => explained.plan.summary(),
+                None => "not shown".to_string(),
+            };
+            out += &format!("{label:<11}{text}\n");
+        }
+        if let Some(note) = &comparison.note {
+            out += &format!("{:<11}{note}\n", "note");
+        }
+    }
+    out
+}
+
+fn reasons_text(reasons: &[Reason]) -> String {
+    let mut out = String::new();
+    for (n, reason) in reasons.iter().enumerate() {
+        let label = if n == 0 { "why" } else { "" };
+        out += &format!("{label:<11}- {}\n", reason.text);
     }
     out
 }

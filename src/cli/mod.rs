@@ -104,6 +104,10 @@ pub enum Command {
         /// Run it (EXPLAIN ANALYZE) inside a read-only transaction that is rolled back
         #[arg(long)]
         analyze: bool,
+        /// With --probe: the plan without and with the migration's indexes (HypoPG on
+        /// PostgreSQL when installed; a rolled-back trial on SQLite), nothing built
+        #[arg(long)]
+        compare: bool,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -215,6 +219,7 @@ pub async fn run(cli: Cli) -> Result<i32, DbError> {
             probe,
             expect,
             analyze,
+            compare,
             format,
         }) => {
             let args = explain_cmd::ExplainArgs {
@@ -222,6 +227,8 @@ pub async fn run(cli: Cli) -> Result<i32, DbError> {
                 probe: probe.as_deref(),
                 expect: expect.as_deref(),
                 analyze,
+                compare,
+                read_only: cli.read_only,
                 format,
             };
             explain_cmd::run(&target, args).await

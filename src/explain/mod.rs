@@ -1,6 +1,7 @@
 //! Query plans as one tree shape for both backends: PostgreSQL's EXPLAIN (FORMAT JSON) and
 //! SQLite's EXPLAIN QUERY PLAN parse into [`PlanNode`]s.
 
+pub mod compare;
 pub mod postgres;
 pub mod run;
 pub mod sqlite;

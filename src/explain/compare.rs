@@ -1,0 +1,207 @@
+//! Before and after: a probe's plan without and with the migration's indexes, never by building
+//! them for real. PostgreSQL uses HypoPG's hypothetical indexes when the extension is installed;
+//! SQLite tries the DDL inside a transaction that is always rolled back.
+
+use serde::Serialize;
+use sqlx::{ConnectOptions, Connection, Executor};
+
+use super::run::{Explained, explain};
+use crate::config::Target;
+use crate::db::{Database, DbError};
+use crate::migration::{INDEXES, IndexState, MigrationStatus, Owner};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub before: Option<Explained>,
+    pub after: Option<Explained>,
+    /// How each side was obtained, in words.
+    pub method: String,
+    /// What could not be shown and why.
+    pub note: Option<String>,
+}
+
+/// The migration's indexes that the database does not have (or has INVALID).
+fn missing(status: &MigrationStatus) -> Vec<&'static crate::migration::ExpectedIndex> {
+    INDEXES
+        .iter()
+        .filter(|e| {
+            status.indexes.iter().any(|i| {
+                i.name == e.name && !matches!(i.state, IndexState::Present | IndexState::Covered)
+            })
+        })
+        .collect()
+}
+
+fn create(expected: &crate::migration::ExpectedIndex, schema: Option<&str>) -> String {
+    let table = match schema {
+        Some(s) if !crate::catalog::is_default_schema(s) => format!("\"{s}\".{}", expected.table),
+        _ => expected.table.to_string(),
+    };
+    format!(
+        "CREATE INDEX {} ON {table} ({})",
+        expected.name,
+        expected.columns.join(", ")
+    )
+}
+
+pub async fn compare(
+    target: &Target,
+    db: &mut Database,
+    status: &MigrationStatus,
+    sql: &str,
+    read_only: bool,
+) -> Result<Comparison, DbError> {
+    let current = explain(db, sql, false).await?;
+    let missing = missing(status);
+    let schema = status.indexes.iter().find_map(|i| i.schema.clone());
+    match db {
+        Database::Postgres(conn) => {
+            if missing.is_empty() {
+                return Ok(Comparison {
+                    before: None,
+                    after: Some(current),
+                    method: "after: the real current state".into(),
+                    note: Some(
+                        "the migration's indexes are built: PostgreSQL cannot plan as if they \
+                         were not without building or dropping something (HypoPG 1.4's \
+                         hypopg_hide_index could)"
+                            .into(),
+                    ),
+                });
+            }
+            let hypopg: bool = sqlx::query_scalar(
+                "SELECT count(*) > 0 FROM pg_extension WHERE extname = 'hypopg'",
+            )
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| DbError::query("looking for HypoPG", e))?;
+            let names: Vec<&str> = missing.iter().map(|e| e.name).collect();
+            if !hypopg {
+                return Ok(Comparison {
+                    before: Some(current),
+                    after: None,
+                    method: "before: the real current state".into(),
+                    note: Some(format!(
+                        "HypoPG is not installed in this database (CREATE EXTENSION hypopg), so \
+                         there is no plan with the missing {} without building them",
+                        names.join(", ")
+                    )),
+                });
+            }
+            for expected in &missing {
+                let statement = format!(
+                    "SELECT hypopg_create_index('{}')",
+                    create(expected, schema.as_deref()).replace('\'', "''")
+                );
+                conn.execute(sqlx::AssertSqlSafe(statement))
+                    .await
+                    .map_err(|e| DbError::query("creating a hypothetical index", e))?;
+            }
+            let after = explain(db, sql, false).await;
+            if let Database::Postgres(conn) = db {
+                let _ = conn.execute("SELECT hypopg_reset()").await;
+            }
+            Ok(Comparison {
+                before: Some(current),
+                after: Some(after?),
+                method: format!(
+                    "after: hypothetical ({}, HypoPG; nothing built)",
+                    names.join(", ")
+                ),
+                note: None,
+            })
+        }
+        Database::Sqlite(_) => {
+            let Target::Sqlite(file) = target else {
+                return Err(DbError::Failed(
+                    "a SQLite session on a PostgreSQL target".into(),
+                ));
+            };
+            if read_only {
+                return Ok(Comparison {
+                    before: Some(current),
+                    after: None,
+                    method: "the real current state".into(),
+                    note: Some(
+                        "read-only: the trial needs a writable session, even though it is \
+                         rolled back"
+                            .into(),
+                    ),
+                });
+            }
+            let built: Vec<&str> = status
+                .indexes
+                .iter()
+                .filter(|i| {
+                    i.owner == Owner::Migration
+                        && i.actual_index.as_deref() == Some(i.name.as_str())
+                })
+                .map(|i| i.name.as_str())
+                .collect();
+            // Without the migration (when it is built), or with it (when something is missing).
+            let trial: Vec<String> = if missing.is_empty() {
+                built
+                    .iter()
+                    .map(|n| format!("DROP INDEX \"{n}\""))
+                    .collect()
+            } else {
+                missing.iter().map(|e| create(e, None)).collect()
+            };
+            let trial_plan = sqlite_trial(&file.path, &trial, sql).await?;
+            Ok(if missing.is_empty() {
+                Comparison {
+                    before: Some(trial_plan),
+                    after: Some(current),
+                    method: "before: the migration's indexes dropped in a transaction that was \
+                             rolled back"
+                        .into(),
+                    note: None,
+                }
+            } else {
+                Comparison {
+                    before: Some(current),
+                    after: Some(trial_plan),
+                    method: "after: the missing indexes built in a transaction that was rolled \
+                             back"
+                        .into(),
+                    note: None,
+                }
+            })
+        }
+    }
+}
+
+/// DDL, EXPLAIN QUERY PLAN, ROLLBACK: SQLite's DDL is transactional, nothing stays.
+async fn sqlite_trial(
+    path: &std::path::Path,
+    ddl: &[String],
+    sql: &str,
+) -> Result<Explained, DbError> {
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(false)
+        .foreign_keys(false)
+        .connect()
+        .await
+        .map_err(|e| DbError::query("opening the trial session", e))?;
+    conn.execute("BEGIN IMMEDIATE")
+        .await
+        .map_err(|e| DbError::query("starting the trial", e))?;
+    let mut result = Ok(());
+    for statement in ddl {
+        if let Err(e) = conn.execute(sqlx::AssertSqlSafe(statement.clone())).await {
+            result = Err(DbError::query("the trial DDL", e));
+            break;
+        }
+    }
+    let mut db = Database::Sqlite(conn);
+    let explained = match result {
+        Ok(()) => explain(&mut db, sql, false).await,
+        Err(e) => Err(e),
+    };
+    if let Database::Sqlite(mut conn) = db {
+        let _ = conn.execute("ROLLBACK").await;
+        let _ = conn.close().await;
+    }
+    explained
+}
