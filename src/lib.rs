@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod explain;
+pub mod findings;
 pub mod migration;
 pub mod probes;
 pub mod redact;

@@ -251,3 +251,49 @@ async fn another_collation_or_operator_class_is_a_different_definition() {
     );
     assert!(index_detail(&status, "ix_conversions_status").contains("status varchar_pattern_ops"));
 }
+
+#[tokio::test]
+async fn indexes_lists_findings_with_what_each_costs() {
+    let Some((db, home)) = demo("findings").await else {
+        return;
+    };
+    let up = run(hotidx(home.path()).args(["upgrade", "--yes", "--database-url", &db.url]));
+    assert_eq!(up.code, 0, "{}", up.all());
+    let mut conn = db.connect().await;
+    let failed = sqlx::query("CREATE UNIQUE INDEX CONCURRENTLY ix_broken ON jobs (status)")
+        .execute(&mut conn)
+        .await;
+    assert!(failed.is_err());
+    let out =
+        run(hotidx(home.path()).args(["indexes", "--format", "json", "--database-url", &db.url]));
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    let of = |index: &str, kind: &str| {
+        findings
+            .iter()
+            .find(|f| f["index"] == index && f["kind"] == kind)
+            .cloned()
+    };
+    let prefix = of("ix_conversions_sha256", "prefix").expect("the sha256 index is a prefix");
+    assert_eq!(prefix["text"], "prefix of ix_conversions_sha256_status");
+    assert!(prefix["size_bytes"].as_i64().unwrap() > 0);
+    assert!(of("ix_broken", "invalid").is_some());
+    let unused = of("ix_conversions_proposal_id", "unused").expect("never scanned");
+    assert!(
+        unused["text"]
+            .as_str()
+            .unwrap()
+            .contains("replicas keep their own counts")
+    );
+    assert!(
+        of("users_pkey", "unused").is_none(),
+        "a primary key is never called unused"
+    );
+    let text = run(hotidx(home.path()).args(["indexes", "--database-url", &db.url]));
+    assert!(
+        text.stdout.contains("findings (biggest first)"),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.lines().all(|l| l.chars().count() <= 80));
+}

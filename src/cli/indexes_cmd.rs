@@ -14,6 +14,7 @@ struct IndexesDocument<'a> {
     target: String,
     #[serde(flatten)]
     snapshot: &'a CatalogSnapshot,
+    findings: Vec<crate::findings::Finding>,
 }
 
 pub async fn run(target: &Target, table: Option<&str>, format: Format) -> Result<i32, DbError> {
@@ -31,6 +32,7 @@ pub async fn run(target: &Target, table: Option<&str>, format: Format) -> Result
     let text = match format {
         Format::Json => to_json(&IndexesDocument {
             target: target.display(),
+            findings: crate::findings::all(&snapshot),
             snapshot: &snapshot,
         }),
         Format::Text => render_text(&target_line(target, &snapshot.server_version), &snapshot),
@@ -97,6 +99,22 @@ pub fn render_text(target: &str, snapshot: &CatalogSnapshot) -> String {
     }
     if groups.is_empty() {
         out += "  (no user tables)\n";
+    }
+    let findings = crate::findings::all(snapshot);
+    if !findings.is_empty() {
+        out += "\nfindings (biggest first)\n";
+        for finding in findings {
+            let text = format!(
+                "{} ({}): {}",
+                finding.index,
+                units::bytes(finding.size_bytes),
+                finding.text
+            );
+            for line in text_table::wrap("  ", &text, TEXT_WIDTH) {
+                out += &line;
+                out.push('\n');
+            }
+        }
     }
     out
 }

@@ -44,7 +44,17 @@ impl Loaded {
         let findings = snapshot
             .indexes
             .iter()
-            .map(|i| findings(&snapshot, i))
+            .map(|i| {
+                crate::findings::for_index(&snapshot, i)
+                    .into_iter()
+                    .map(|f| match f.kind {
+                        // Short in a pane: the full sentence is in `hotidx indexes`.
+                        "unused" => "unused since stats reset".to_string(),
+                        "invalid" => "INVALID".to_string(),
+                        _ => f.text,
+                    })
+                    .collect()
+            })
             .collect();
         Loaded {
             snapshot,
@@ -60,37 +70,6 @@ impl Loaded {
     pub fn same_as(&self, snapshot: &CatalogSnapshot, versions: &Option<Vec<String>>) -> bool {
         &self.snapshot == snapshot && &self.status.versions == versions
     }
-}
-
-/// Invalid; a duplicate or a prefix of another index with the same uniqueness (the longer one
-/// serves its lookups); never scanned since the statistics were reset.
-fn findings(snapshot: &CatalogSnapshot, index: &IndexInfo) -> Vec<String> {
-    let mut found = Vec::new();
-    if !index.valid {
-        found.push("INVALID".to_string());
-    }
-    let plain = |i: &IndexInfo| i.valid && i.method == "btree" && i.predicate.is_none();
-    if plain(index) && !index.unique {
-        let wider = snapshot
-            .indexes
-            .iter()
-            .filter(|o| o.name != index.name && o.schema == index.schema && o.table == index.table)
-            .filter(|o| plain(o) && o.columns.len() >= index.columns.len())
-            .find(|o| o.columns.iter().zip(&index.columns).all(|(a, b)| a == b));
-        if let Some(other) = wider {
-            let what = if other.columns.len() == index.columns.len() {
-                "duplicate of"
-            } else {
-                "prefix of"
-            };
-            found.push(format!("{what} {}", other.name));
-        }
-    }
-    let unused = index.usage.as_ref().is_some_and(|u| u.idx_scan == 0);
-    if unused && !index.unique && !index.primary {
-        found.push("unused since stats reset".to_string());
-    }
-    found
 }
 
 fn rates(
