@@ -207,3 +207,16 @@ pub fn verdict(
         full_scan_of,
     }
 }
+
+/// `uses ix`, `uses other, which covers ix`, `does not use ix: full scan of jobs`.
+pub fn verdict_text(expected: &str, verdict: &Verdict) -> String {
+    match (&verdict.covering_index, verdict.through_expected) {
+        (None, true) => format!("uses {expected}"),
+        (Some(other), true) => format!("uses {other}, which covers {expected}"),
+        (_, false) => match (&verdict.full_scan_of, verdict.indexes_used.as_slice()) {
+            (Some(table), _) => format!("does not use {expected}: full scan of {table}"),
+            (None, []) => format!("does not use {expected}: no index in the plan"),
+            (None, used) => format!("does not use {expected}: uses {}", used.join(", ")),
+        },
+    }
+}

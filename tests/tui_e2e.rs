@@ -294,3 +294,44 @@ async fn sigterm_during_a_build_cancels_it_and_says_so() {
         .await
         .unwrap();
 }
+
+#[test]
+fn the_explain_view_plans_a_probe_on_a_real_database() {
+    let home = tempfile::tempdir().unwrap();
+    let path = sqlite_demo(home.path(), &home.path().join("x.db"), 2000);
+    let mut tui = Tui::spawn(
+        home.path(),
+        &[
+            "--database-url",
+            &path.display().to_string(),
+            "--refresh",
+            "60s",
+        ],
+        100,
+        30,
+    );
+    tui.wait_for("PENDING", WAIT);
+    tui.send("e");
+    tui.wait_for("Probes", WAIT);
+    tui.send("G"); // the time probe
+    tui.send("\r");
+    let screen = tui.wait_for("verdict:", WAIT);
+    assert!(
+        screen.contains("does not use ix_jobs_created_at: full scan of jobs"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("ix_jobs_created_at does not exist"),
+        "{screen}"
+    );
+    tui.send("C");
+    let screen = tui.wait_for("rolled back", WAIT);
+    assert!(
+        screen.contains("USING INDEX ix_jobs_created_at"),
+        "{screen}"
+    );
+    tui.send("\x1b");
+    tui.wait_for("Migration", WAIT);
+    tui.send("q");
+    assert_eq!(tui.wait_exit(WAIT), Some(0));
+}

@@ -214,3 +214,54 @@ fn no_color_draws_the_same_text_without_any_colour() {
     // The status is spelled out, so it reads without colour.
     assert!(screen(&app, 80, 24).contains("PENDING"));
 }
+
+#[test]
+fn the_explain_view_shows_the_plan_verdict_and_reasons() {
+    use hotidx::explain::PlanNode;
+    use hotidx::explain::report::ProbeReport;
+    use hotidx::explain::run::Explained;
+    use hotidx::explain::why::Reason;
+    use hotidx::probes::Verdict;
+    let mut app = app(pg_parent(), Some(PARENT_REVISION));
+    app.focus = Focus::Explain;
+    app.explain.selected = 6; // status-jobs
+    let scan = PlanNode {
+        node_type: "Seq Scan".into(),
+        relation: Some("jobs".into()),
+        filter: Some("((status)::text = 'pending'::text)".into()),
+        estimated_rows: Some(12.0),
+        estimated_cost: Some(14499.8),
+        ..Default::default()
+    };
+    let gather = PlanNode {
+        node_type: "Gather".into(),
+        estimated_rows: Some(12.0),
+        estimated_cost: Some(15749.8),
+        children: vec![scan],
+        ..Default::default()
+    };
+    app.explain.report = Some(ProbeReport {
+        probe: "status-jobs",
+        expected_index: "ix_jobs_status",
+        skipped: None,
+        parameter: Some("pending".into()),
+        explained: Some(Explained {
+            sql: "SELECT * FROM jobs WHERE status = 'pending'".into(),
+            analyzed: false,
+            plan: gather,
+            execution_ms: None,
+        }),
+        verdict: Some(Verdict {
+            indexes_used: vec![],
+            through_expected: false,
+            covering_index: None,
+            full_scan_of: Some("jobs".into()),
+        }),
+        reasons: vec![Reason {
+            kind: "missing",
+            text: "ix_jobs_status does not exist".into(),
+        }],
+        comparison: None,
+    });
+    both_sizes("explain", &app);
+}

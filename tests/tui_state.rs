@@ -350,3 +350,32 @@ fn findings_mark_prefixes_duplicates_invalid_and_unused_indexes() {
             .contains(&("public".to_string(), "jobs".to_string()))
     );
 }
+
+#[test]
+fn the_explain_view_asks_for_the_selected_probe_and_shows_the_answer() {
+    let mut app = loaded(parent());
+    app.focus = Focus::Indexes;
+    press(&mut app, "e");
+    assert_eq!(app.focus, Focus::Explain);
+    press(&mut app, "jj");
+    assert_eq!(app.explain.selected, 2);
+    let effects = app.handle_key(key(KeyCode::Enter));
+    match effects.as_slice() {
+        [Effect::Explain { probe, options }] => {
+            assert_eq!(probe.id, "user-jobs");
+            assert!(!options.analyze && !options.compare);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(app.explain.running);
+    assert!(press(&mut app, "A").is_empty(), "one request at a time");
+    app.on_db(DbEvent::Explained(Box::new(Err("jobs has no rows".into()))));
+    assert!(!app.explain.running);
+    assert_eq!(app.explain.error.as_deref(), Some("jobs has no rows"));
+    match press(&mut app, "A").as_slice() {
+        [Effect::Explain { options, .. }] => assert!(options.analyze),
+        other => panic!("{other:?}"),
+    }
+    app.handle_key(key(KeyCode::Esc));
+    assert_eq!(app.focus, Focus::Indexes, "back where it was");
+}

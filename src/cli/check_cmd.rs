@@ -4,13 +4,12 @@
 
 use serde::Serialize;
 
-use super::explain_cmd::verdict_text;
 use super::{Format, emit, open_for_reading, to_json};
 use crate::config::Target;
 use crate::db::DbError;
 use crate::explain::run::explain;
 use crate::migration::{IndexState, OverallStatus, migration_status};
-use crate::probes::{self, PROBES};
+use crate::probes::{self, PROBES, verdict_text};
 
 #[derive(Serialize)]
 struct Check {

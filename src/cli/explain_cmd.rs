@@ -5,26 +5,12 @@ use serde::Serialize;
 use super::{Format, emit, open_for_reading, to_json};
 use crate::config::Target;
 use crate::db::{Database, DbError};
-use crate::explain::compare::{Comparison, compare};
+use crate::explain::report::{
+    ProbeOptions, ProbeReport, expected_columns, index_state, reasons, report,
+};
 use crate::explain::run::{Explained, explain};
-use crate::explain::why::{Expectation, Reason, why_not};
-use crate::migration::{IndexState, migration_status};
-use crate::probes::{self, BoundProbe, Verdict};
-
-#[derive(Serialize)]
-struct ProbeReport {
-    probe: &'static str,
-    expected_index: &'static str,
-    /// Why the probe could not run (an empty or missing table); then nothing else is set.
-    skipped: Option<String>,
-    parameter: Option<String>,
-    explained: Option<Explained>,
-    verdict: Option<Verdict>,
-    /// Why the expected index is not used, each read from the database.
-    reasons: Vec<Reason>,
-    /// With --compare: the plan without and with the migration's indexes.
-    comparison: Option<Comparison>,
-}
+use crate::explain::why::{Expectation, Reason};
+use crate::probes::{self, verdict_text};
 
 pub struct ExplainArgs<'a> {
     pub sql: Option<&'a str>,
@@ -138,13 +124,6 @@ async fn explain_sql(
     Ok(0)
 }
 
-#[derive(Clone, Copy)]
-struct ProbeOptions {
-    analyze: bool,
-    compare: bool,
-    read_only: bool,
-}
-
 async fn explain_probes(
     target: &Target,
     db: &mut Database,
@@ -174,109 +153,6 @@ async fn explain_probes(
             .join("\n"),
     });
     Ok(0)
-}
-
-async fn report(
-    target: &Target,
-    db: &mut Database,
-    snapshot: &crate::catalog::CatalogSnapshot,
-    probe: &'static probes::Probe,
-    options: ProbeOptions,
-) -> Result<ProbeReport, DbError> {
-    let analyze = options.analyze;
-    let mut report = ProbeReport {
-        probe: probe.id,
-        expected_index: probe.expected_index,
-        skipped: None,
-        parameter: None,
-        explained: None,
-        verdict: None,
-        reasons: Vec::new(),
-        comparison: None,
-    };
-    let bound: BoundProbe = match probes::bind(db, snapshot.backend, probe).await? {
-        Ok(bound) => bound,
-        Err(reason) => {
-            report.skipped = Some(reason);
-            return Ok(report);
-        }
-    };
-    let explained = explain(db, &bound.sql, analyze).await?;
-    let verdict = probes::verdict(&explained.plan, probe, snapshot);
-    if !verdict.through_expected {
-        let state = index_state(db, snapshot, probe.expected_index).await?;
-        let columns = expected_columns(snapshot, probe.expected_index);
-        let expectation = Expectation {
-            index: probe.expected_index,
-            table: probe.table,
-            columns: &columns,
-            state: Some(state),
-            sql: &bound.sql,
-        };
-        report.reasons = reasons(db, &expectation, &explained).await?;
-    }
-    report.verdict = Some(verdict);
-    if options.compare {
-        let versions = db.alembic_versions(snapshot).await?;
-        let status = migration_status(snapshot, versions);
-        let comparison = compare(target, db, &status, &bound.sql, options.read_only).await?;
-        report.comparison = Some(comparison);
-    }
-    report.parameter = Some(bound.parameter);
-    report.explained = Some(explained);
-    Ok(report)
-}
-
-/// The migration's state for one of its nine, or for any other index what the catalog says.
-async fn index_state(
-    db: &mut Database,
-    snapshot: &crate::catalog::CatalogSnapshot,
-    name: &str,
-) -> Result<IndexState, DbError> {
-    let versions = db.alembic_versions(snapshot).await?;
-    let status = migration_status(snapshot, versions);
-    if let Some(known) = status.indexes.iter().find(|i| i.name == name) {
-        return Ok(known.state);
-    }
-    Ok(match snapshot.indexes.iter().find(|i| i.name == name) {
-        None => IndexState::Missing,
-        Some(i) if !i.valid => IndexState::Invalid,
-        Some(_) => IndexState::Present,
-    })
-}
-
-fn expected_columns(snapshot: &crate::catalog::CatalogSnapshot, name: &str) -> Vec<String> {
-    crate::migration::INDEXES
-        .iter()
-        .find(|i| i.name == name)
-        .map(|i| i.columns.iter().map(|c| c.to_string()).collect())
-        .or_else(|| {
-            snapshot
-                .indexes
-                .iter()
-                .find(|i| i.name == name)
-                .map(|i| i.columns.clone())
-        })
-        .unwrap_or_default()
-}
-
-/// PostgreSQL reasons come from its catalog and statistics; SQLite has no statistics to read,
-/// so only a missing or invalid index is said.
-async fn reasons(
-    db: &mut Database,
-    expectation: &Expectation<'_>,
-    explained: &Explained,
-) -> Result<Vec<Reason>, DbError> {
-    match db {
-        Database::Postgres(conn) => why_not(conn, expectation, &explained.plan).await,
-        Database::Sqlite(_) => Ok(match expectation.state {
-            Some(IndexState::Missing) => vec![Reason {
-                kind: "missing",
-                text: format!("{} does not exist", expectation.index),
-            }],
-            _ => Vec::new(),
-        }),
-    }
 }
 
 fn plan_text(explained: &Explained) -> String {
@@ -334,16 +210,4 @@ fn reasons_text(reasons: &[Reason]) -> String {
         out += &format!("{label:<11}- {}\n", reason.text);
     }
     out
-}
-
-pub fn verdict_text(expected: &str, verdict: &Verdict) -> String {
-    match (&verdict.covering_index, verdict.through_expected) {
-        (None, true) => format!("uses {expected}"),
-        (Some(other), true) => format!("uses {other}, which covers {expected}"),
-        (_, false) => match (&verdict.full_scan_of, verdict.indexes_used.as_slice()) {
-            (Some(table), _) => format!("does not use {expected}: full scan of {table}"),
-            (None, []) => format!("does not use {expected}: no index in the plan"),
-            (None, used) => format!("does not use {expected}: uses {}", used.join(", ")),
-        },
-    }
 }

@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod postgres;
+pub mod report;
 pub mod run;
 pub mod sqlite;
 pub mod why;
@@ -36,6 +37,15 @@ impl PlanNode {
         let mut out = vec![self];
         for child in &self.children {
             out.extend(child.walk());
+        }
+        out
+    }
+
+    /// This node and all below it with their depth, depth first.
+    pub fn walk_with_depth(&self) -> Vec<(usize, &PlanNode)> {
+        let mut out = vec![(0, self)];
+        for child in &self.children {
+            out.extend(child.walk_with_depth().into_iter().map(|(d, n)| (d + 1, n)));
         }
         out
     }

@@ -1,8 +1,10 @@
 //! Everything that can happen to the UI: keys become actions, database answers arrive as events.
 
 use crate::catalog::CatalogSnapshot;
+use crate::explain::report::{ProbeOptions, ProbeReport};
 use crate::migration::plan::{Direction, Plan};
 use crate::migration::progress::{RunEvent, RunFailure, RunOutcome, Session};
+use crate::probes::Probe;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -30,6 +32,12 @@ pub enum Action {
     Back,
     /// The terminal changed size: draw again.
     Resize,
+    /// Opens or leaves the Explain view.
+    ExplainView,
+    /// In the Explain view: the selected probe's plan, with ANALYZE, or before/after.
+    RunExplain,
+    RunExplainAnalyze,
+    RunExplainCompare,
 }
 
 #[derive(Debug, Clone)]
@@ -54,14 +62,23 @@ pub enum DbEvent {
     },
     Run(RunEvent),
     RunFinished(Result<RunOutcome, RunFailure>),
+    Explained(Box<Result<ProbeReport, String>>),
 }
 
 /// What `update` asks the runtime to do; the state update itself never touches the database.
 #[derive(Debug, Clone)]
 pub enum Effect {
-    Refresh { seq: u64 },
-    Plan { direction: Direction },
+    Refresh {
+        seq: u64,
+    },
+    Plan {
+        direction: Direction,
+    },
     Run(Box<Plan>),
     CancelRun,
+    Explain {
+        probe: &'static Probe,
+        options: ProbeOptions,
+    },
     Quit,
 }

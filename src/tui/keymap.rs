@@ -13,6 +13,7 @@ pub enum Scope {
     Lists,
     Indexes,
     Migration,
+    Explain,
 }
 
 pub struct Binding {
@@ -43,7 +44,7 @@ const fn bind(
     }
 }
 
-use KeyCode::{BackTab, Char, Down, End, Esc, Home, PageDown, PageUp, Tab, Up};
+use KeyCode::{BackTab, Char, Down, End, Enter, Esc, Home, PageDown, PageUp, Tab, Up};
 
 #[rustfmt::skip] // one binding per line reads as the table it is
 pub const KEYMAP: &[Binding] = &[
@@ -62,6 +63,10 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[Char('r')], "r", Action::Rollback, Scope::Everywhere, "roll it back (asks first)", Some("roll back")),
     bind(&[Char('v')], "v", Action::ShowSql, Scope::Everywhere, "show the upgrade SQL", Some("SQL")),
     bind(&[Char('c')], "c", Action::CancelBuild, Scope::Everywhere, "cancel the running build", Some("cancel")),
+    bind(&[Char('e')], "e", Action::ExplainView, Scope::Everywhere, "explain view: probes and plans", Some("explain")),
+    bind(&[Enter], "Enter", Action::RunExplain, Scope::Explain, "plan of the selected probe", Some("plan")),
+    bind(&[Char('A')], "A", Action::RunExplainAnalyze, Scope::Explain, "EXPLAIN ANALYZE it (rolled back)", Some("analyze")),
+    bind(&[Char('C')], "C", Action::RunExplainCompare, Scope::Explain, "before/after the migration", Some("compare")),
     bind(&[Char('R')], "R", Action::Refresh, Scope::Everywhere, "refresh now", Some("refresh")),
     bind(&[Char('?')], "?", Action::Help, Scope::Everywhere, "this help", Some("help")),
     bind(&[Esc], "Esc", Action::Back, Scope::Everywhere, "close dialog, clear filter", None),
@@ -75,6 +80,7 @@ impl Scope {
             Scope::Lists => true,
             Scope::Indexes => focus == Focus::Indexes,
             Scope::Migration => focus == Focus::Migration,
+            Scope::Explain => focus == Focus::Explain,
         }
     }
 
@@ -84,6 +90,7 @@ impl Scope {
             Scope::Lists => "in lists",
             Scope::Indexes => "indexes pane",
             Scope::Migration => "migration pane",
+            Scope::Explain => "explain view",
         }
     }
 }

@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 
 use super::app::App;
-use super::panes::{footer, header, indexes, migration, popup, tables};
+use super::panes::{explain, footer, header, indexes, migration, popup, tables};
 use super::theme::Theme;
 
 /// The migration pane: nine index rows, an info line and its borders.
@@ -14,6 +14,19 @@ const MIGRATION_HEIGHT: u16 = 12;
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, now: Instant) {
     let area = frame.area();
+    if app.focus == super::app::Focus::Explain {
+        let [head, body, foot] = Layout::vertical([
+            Constraint::Length(header::height(app)),
+            Constraint::Min(5),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        header::render(frame, head, app, theme, now);
+        explain::render(frame, body, app, theme);
+        footer::render(frame, foot, app, theme);
+        popup::render(frame, area, app, theme);
+        return;
+    }
     let [head, body, bottom, foot] = Layout::vertical([
         Constraint::Length(header::height(app)),
         Constraint::Min(5),

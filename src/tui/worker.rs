@@ -10,6 +10,7 @@ use tokio::sync::{Mutex, mpsc, watch};
 use super::action::{DbEvent, Effect};
 use crate::config::Target;
 use crate::db::{Access, Database, DbError};
+use crate::explain::report::{ProbeOptions, report};
 use crate::migration::plan::{self, Direction, Plan, PlanOptions};
 use crate::migration::progress::Session;
 use crate::migration::run_postgres::{self, RunSettings};
@@ -49,6 +50,7 @@ impl Worker {
                     let _ = cancel.send(true);
                 }
             }
+            Effect::Explain { probe, options } => self.explain(probe, options),
             Effect::Quit => {}
         }
     }
@@ -136,6 +138,24 @@ impl Worker {
             };
             let _ = forward.await;
             let _ = events.send(DbEvent::RunFinished(result));
+        });
+    }
+}
+
+impl Worker {
+    fn explain(&self, probe: &'static crate::probes::Probe, options: ProbeOptions) {
+        let (target, events) = (self.target.clone(), self.events.clone());
+        tokio::spawn(async move {
+            let answer = async {
+                let mut db = Database::connect(&target, Access::ReadOnly).await?;
+                let snapshot = db.snapshot().await?;
+                let report = report(&target, &mut db, &snapshot, probe, options).await;
+                db.close().await;
+                report
+            }
+            .await
+            .map_err(|e| e.to_string());
+            let _ = events.send(DbEvent::Explained(Box::new(answer)));
         });
     }
 }

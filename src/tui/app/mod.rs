@@ -2,6 +2,9 @@
 //! Nothing here awaits anything, so the whole app can be driven headless in tests.
 
 mod dialogs;
+mod explain;
+
+pub use explain::ExplainState;
 
 use std::time::Instant;
 
@@ -19,6 +22,8 @@ pub enum Focus {
     Tables,
     Indexes,
     Migration,
+    /// The Explain view, over the whole body (`e` opens and leaves it).
+    Explain,
 }
 
 impl Focus {
@@ -74,6 +79,9 @@ pub struct App {
     pub popup_scroll: u16,
     pub build: Option<BuildView>,
     pub quit_after_build: bool,
+    pub explain: ExplainState,
+    /// The pane to return to when the Explain view closes.
+    focus_before_explain: Focus,
     pub should_quit: bool,
     /// Something changed since the last frame.
     pub dirty: bool,
@@ -102,6 +110,8 @@ impl App {
             popup_scroll: 0,
             build: None,
             quit_after_build: false,
+            explain: ExplainState::default(),
+            focus_before_explain: Focus::Tables,
             should_quit: false,
             dirty: true,
         }
@@ -183,8 +193,13 @@ impl App {
             Action::PageDown => self.move_by(10),
             Action::Top => self.move_by(isize::MIN / 2),
             Action::Bottom => self.move_by(isize::MAX / 2),
-            Action::NextPane => self.focus = self.focus.step(1),
-            Action::PrevPane => self.focus = self.focus.step(-1),
+            Action::NextPane if self.focus != Focus::Explain => self.focus = self.focus.step(1),
+            Action::PrevPane if self.focus != Focus::Explain => self.focus = self.focus.step(-1),
+            Action::NextPane | Action::PrevPane => {}
+            Action::ExplainView => self.toggle_explain(),
+            Action::RunExplain => return self.run_explain(false, false),
+            Action::RunExplainAnalyze => return self.run_explain(true, false),
+            Action::RunExplainCompare => return self.run_explain(false, true),
             Action::SortNext => {
                 self.sort = self.sort.next();
                 self.recompute_rows();
@@ -199,6 +214,7 @@ impl App {
                 self.editing_filter = true;
                 self.recompute_rows();
             }
+            Action::Back if self.focus == Focus::Explain => self.toggle_explain(),
             Action::Back if !self.filter.is_empty() => {
                 self.filter.clear();
                 self.recompute_rows();
@@ -227,6 +243,7 @@ impl App {
             ),
             Focus::Indexes => (&mut self.index_selected, self.rows.len()),
             Focus::Migration => (&mut self.migration_selected, 9),
+            Focus::Explain => (&mut self.explain.selected, crate::probes::PROBES.len()),
         };
         let last = len.saturating_sub(1) as isize;
         *selected = (*selected as isize).saturating_add(by).clamp(0, last) as usize;
@@ -261,6 +278,7 @@ impl App {
                 sessions,
                 sql,
             } => self.planned(direction, result, sessions, sql),
+            DbEvent::Explained(answer) => self.explained(*answer),
             DbEvent::Run(event) => {
                 if let Some(build) = &mut self.build {
                     build.apply(event);

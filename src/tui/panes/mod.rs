@@ -1,5 +1,6 @@
 //! One module per pane; each draws from the app state and nothing else.
 
+pub mod explain;
 pub mod footer;
 pub mod header;
 pub mod indexes;

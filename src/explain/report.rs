@@ -1,0 +1,140 @@
+//! A probe explained end to end, for both front ends: its parameter drawn, its plan, whether it
+//! goes through the expected index, and if not why, and optionally before/after.
+
+use serde::Serialize;
+
+use super::compare::{Comparison, compare};
+use super::run::{Explained, explain};
+use super::why::{Expectation, Reason, why_not};
+
+use crate::config::Target;
+use crate::db::{Database, DbError};
+use crate::migration::{IndexState, migration_status};
+use crate::probes::{self, BoundProbe, Verdict};
+
+/// A probe explained, with its verdict and, when it misses its index, the reasons.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProbeReport {
+    pub probe: &'static str,
+    pub expected_index: &'static str,
+    /// Why the probe could not run (an empty or missing table); then nothing else is set.
+    pub skipped: Option<String>,
+    pub parameter: Option<String>,
+    pub explained: Option<Explained>,
+    pub verdict: Option<Verdict>,
+    /// Why the expected index is not used, each read from the database.
+    pub reasons: Vec<Reason>,
+    /// With --compare: the plan without and with the migration's indexes.
+    pub comparison: Option<Comparison>,
+}
+
+/// What to do besides the plain plan.
+#[derive(Debug, Clone, Copy)]
+pub struct ProbeOptions {
+    pub analyze: bool,
+    pub compare: bool,
+    pub read_only: bool,
+}
+
+pub async fn report(
+    target: &Target,
+    db: &mut Database,
+    snapshot: &crate::catalog::CatalogSnapshot,
+    probe: &'static probes::Probe,
+    options: ProbeOptions,
+) -> Result<ProbeReport, DbError> {
+    let analyze = options.analyze;
+    let mut report = ProbeReport {
+        probe: probe.id,
+        expected_index: probe.expected_index,
+        skipped: None,
+        parameter: None,
+        explained: None,
+        verdict: None,
+        reasons: Vec::new(),
+        comparison: None,
+    };
+    let bound: BoundProbe = match probes::bind(db, snapshot.backend, probe).await? {
+        Ok(bound) => bound,
+        Err(reason) => {
+            report.skipped = Some(reason);
+            return Ok(report);
+        }
+    };
+    let explained = explain(db, &bound.sql, analyze).await?;
+    let verdict = probes::verdict(&explained.plan, probe, snapshot);
+    if !verdict.through_expected {
+        let state = index_state(db, snapshot, probe.expected_index).await?;
+        let columns = expected_columns(snapshot, probe.expected_index);
+        let expectation = Expectation {
+            index: probe.expected_index,
+            table: probe.table,
+            columns: &columns,
+            state: Some(state),
+            sql: &bound.sql,
+        };
+        report.reasons = reasons(db, &expectation, &explained).await?;
+    }
+    report.verdict = Some(verdict);
+    if options.compare {
+        let versions = db.alembic_versions(snapshot).await?;
+        let status = migration_status(snapshot, versions);
+        let comparison = compare(target, db, &status, &bound.sql, options.read_only).await?;
+        report.comparison = Some(comparison);
+    }
+    report.parameter = Some(bound.parameter);
+    report.explained = Some(explained);
+    Ok(report)
+}
+
+/// The migration's state for one of its nine, or for any other index what the catalog says.
+pub async fn index_state(
+    db: &mut Database,
+    snapshot: &crate::catalog::CatalogSnapshot,
+    name: &str,
+) -> Result<IndexState, DbError> {
+    let versions = db.alembic_versions(snapshot).await?;
+    let status = migration_status(snapshot, versions);
+    if let Some(known) = status.indexes.iter().find(|i| i.name == name) {
+        return Ok(known.state);
+    }
+    Ok(match snapshot.indexes.iter().find(|i| i.name == name) {
+        None => IndexState::Missing,
+        Some(i) if !i.valid => IndexState::Invalid,
+        Some(_) => IndexState::Present,
+    })
+}
+
+pub fn expected_columns(snapshot: &crate::catalog::CatalogSnapshot, name: &str) -> Vec<String> {
+    crate::migration::INDEXES
+        .iter()
+        .find(|i| i.name == name)
+        .map(|i| i.columns.iter().map(|c| c.to_string()).collect())
+        .or_else(|| {
+            snapshot
+                .indexes
+                .iter()
+                .find(|i| i.name == name)
+                .map(|i| i.columns.clone())
+        })
+        .unwrap_or_default()
+}
+
+/// PostgreSQL reasons come from its catalog and statistics; SQLite has no statistics to read,
+/// so only a missing or invalid index is said.
+pub async fn reasons(
+    db: &mut Database,
+    expectation: &Expectation<'_>,
+    explained: &Explained,
+) -> Result<Vec<Reason>, DbError> {
+    match db {
+        Database::Postgres(conn) => why_not(conn, expectation, &explained.plan).await,
+        Database::Sqlite(_) => Ok(match expectation.state {
+            Some(IndexState::Missing) => vec![Reason {
+                kind: "missing",
+                text: format!("{} does not exist", expectation.index),
+            }],
+            _ => Vec::new(),
+        }),
+    }
+}

@@ -1,0 +1,132 @@
+//! The Explain view: the probes on the left, the selected one's plan on the right with whether
+//! it uses its expected index, why not, and before/after side by side when asked.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::pane_block;
+use crate::explain::report::ProbeReport;
+use crate::probes::PROBES;
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let [list, plan] =
+        Layout::horizontal([Constraint::Length(24), Constraint::Min(20)]).areas(area);
+    let probes: Vec<Line> = PROBES
+        .iter()
+        .enumerate()
+        .map(|(n, probe)| {
+            let line = Line::raw(format!(" {}", probe.id));
+            if n == app.explain.selected {
+                line.style(theme.selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(probes).block(pane_block(" Probes ".into(), true, theme)),
+        list,
+    );
+
+    let title = match PROBES.get(app.explain.selected) {
+        Some(probe) => format!(" {} · expects {} ", probe.id, probe.expected_index),
+        None => " Plan ".into(),
+    };
+    let block = pane_block(title, false, theme);
+    let lines = if app.explain.running {
+        vec![Line::styled(" explaining…", theme.warn())]
+    } else if let Some(error) = &app.explain.error {
+        vec![Line::styled(format!(" {error}"), theme.bad())]
+    } else {
+        match &app.explain.report {
+            Some(report)
+                if PROBES
+                    .get(app.explain.selected)
+                    .is_some_and(|p| p.id == report.probe) =>
+            {
+                report_lines(report, theme)
+            }
+            _ => vec![Line::styled(
+                " Enter: the plan · A: EXPLAIN ANALYZE (rolled back) · C: before/after",
+                theme.dim(),
+            )],
+        }
+    };
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        plan,
+    );
+}
+
+fn report_lines<'a>(report: &ProbeReport, theme: &Theme) -> Vec<Line<'a>> {
+    if let Some(reason) = &report.skipped {
+        return vec![Line::styled(format!(" skipped: {reason}"), theme.warn())];
+    }
+    let mut lines = Vec::new();
+    if let Some(explained) = &report.explained {
+        lines.push(Line::styled(format!(" {}", explained.sql), theme.dim()));
+        if let Some(ms) = explained.execution_ms {
+            lines.push(Line::raw(format!(" {ms:.3} ms (ANALYZE, rolled back)")));
+        }
+        // SQLite's plans hang under a "QUERY PLAN" root that says nothing.
+        let skip_root = explained.plan.node_type == "QUERY PLAN";
+        for (depth, node) in explained.plan.walk_with_depth() {
+            if skip_root && depth == 0 {
+                continue;
+            }
+            let indent = "  ".repeat(depth.saturating_sub(usize::from(skip_root)));
+            let style = if node.is_full_scan() {
+                theme.bad()
+            } else if node.index.as_deref() == Some(report.expected_index) {
+                theme.good()
+            } else if node.misestimated() {
+                theme.warn()
+            } else {
+                Default::default()
+            };
+            let arrow = if indent.is_empty() { "" } else { "-> " };
+            lines.push(Line::styled(
+                format!(" {indent}{arrow}{}", node.describe()),
+                style,
+            ));
+        }
+    }
+    if let Some(verdict) = &report.verdict {
+        let text = crate::probes::verdict_text(report.expected_index, verdict);
+        let style = if verdict.through_expected {
+            theme.good()
+        } else {
+            theme.bad()
+        };
+        lines.push(Line::from(vec![
+            Span::raw(" verdict: "),
+            Span::styled(text, style),
+        ]));
+    }
+    for reason in &report.reasons {
+        lines.push(Line::styled(format!(" - {}", reason.text), theme.warn()));
+    }
+    if let Some(comparison) = &report.comparison {
+        lines.push(Line::styled(format!(" {}", comparison.method), theme.dim()));
+        for (label, side) in [
+            ("before", &comparison.before),
+            ("after ", &comparison.after),
+        ] {
+            let text = side
+                .as_ref()
+                .map(|e| e.plan.summary())
+                .unwrap_or_else(|| "not shown".into());
+            lines.push(Line::raw(format!(" {label} {text}")));
+        }
+        if let Some(note) = &comparison.note {
+            lines.push(Line::styled(format!(" {note}"), theme.dim()));
+        }
+    }
+    lines
+}
