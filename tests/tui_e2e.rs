@@ -313,7 +313,8 @@ fn the_explain_view_plans_a_probe_on_a_real_database() {
     tui.wait_for("PENDING", WAIT);
     tui.send("e");
     tui.wait_for("Probes", WAIT);
-    tui.send("G"); // the time probe
+    tui.send("G"); // the SQL editor row, last
+    tui.send("k"); // the time probe, just above it
     tui.send("\r");
     let screen = tui.wait_for("verdict:", WAIT);
     assert!(
@@ -334,4 +335,34 @@ fn the_explain_view_plans_a_probe_on_a_real_database() {
     tui.wait_for("Migration", WAIT);
     tui.send("q");
     assert_eq!(tui.wait_exit(WAIT), Some(0));
+}
+
+#[tokio::test]
+async fn the_sql_editor_explains_what_is_typed() {
+    let Some((db, home)) = pg_demo("tuisql", 2000).await else {
+        return;
+    };
+    let (url, home_path) = (db.url.clone(), home.path().to_path_buf());
+    tokio::task::spawn_blocking(move || {
+        let mut tui = Tui::spawn(
+            &home_path,
+            &["--database-url", &url, "--refresh", "60s"],
+            100,
+            30,
+        );
+        tui.wait_for("PENDING", WAIT);
+        tui.send("e");
+        tui.send("G");
+        tui.send("\r");
+        tui.wait_for("F5/Ctrl-R plan", WAIT);
+        tui.send("SELECT * FROM conversions WHERE sha256 = 'x'");
+        tui.send("\x1b[15~"); // F5
+        let screen = tui.wait_for("using ix_conversions_sha256", WAIT);
+        assert!(screen.contains("SELECT * FROM conversions"), "{screen}");
+        tui.send("\x1b");
+        tui.send("q");
+        assert_eq!(tui.wait_exit(WAIT), Some(0));
+    })
+    .await
+    .unwrap();
 }

@@ -379,3 +379,48 @@ fn the_explain_view_asks_for_the_selected_probe_and_shows_the_answer() {
     app.handle_key(key(KeyCode::Esc));
     assert_eq!(app.focus, Focus::Indexes, "back where it was");
 }
+
+#[test]
+fn the_sql_editor_takes_keys_plans_on_f5_and_keeps_a_history() {
+    let mut app = loaded(parent());
+    press(&mut app, "e");
+    press(&mut app, "G");
+    assert!(app.explain.on_editor());
+    app.handle_key(key(KeyCode::Enter));
+    assert!(
+        app.explain.editing,
+        "Enter on the editor row starts editing"
+    );
+    press(&mut app, "SELECT 1 q"); // q is text here, not quit
+    assert!(!app.should_quit);
+    assert_eq!(app.explain.editor.lines(), ["SELECT 1 q"]);
+    let effects = app.handle_key(key(KeyCode::F(5)));
+    match effects.as_slice() {
+        [Effect::ExplainSql { sql, analyze }] => {
+            assert_eq!(sql, "SELECT 1 q");
+            assert!(!analyze);
+        }
+        other => panic!("{other:?}"),
+    }
+    app.on_db(DbEvent::ExplainedSql(Box::new(Err("syntax error".into()))));
+    app.explain.editor = ratatui_textarea::TextArea::default();
+    press(&mut app, "SELECT 2");
+    assert!(matches!(
+        app.handle_key(key(KeyCode::F(6))).as_slice(),
+        [Effect::ExplainSql { analyze: true, .. }]
+    ));
+    app.on_db(DbEvent::ExplainedSql(Box::new(Err("x".into()))));
+    // Alt-Up walks back through what was explained.
+    app.handle_key(KeyEvent::new(KeyCode::Up, KeyModifiers::ALT));
+    assert_eq!(app.explain.editor.lines(), ["SELECT 2"]);
+    app.handle_key(KeyEvent::new(KeyCode::Up, KeyModifiers::ALT));
+    assert_eq!(app.explain.editor.lines(), ["SELECT 1 q"]);
+    assert_eq!(app.explain.history, ["SELECT 1 q", "SELECT 2"]);
+    app.handle_key(key(KeyCode::Esc));
+    assert!(!app.explain.editing);
+    assert_eq!(
+        app.focus,
+        Focus::Explain,
+        "Esc leaves the editor first, then the view"
+    );
+}

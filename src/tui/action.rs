@@ -2,6 +2,7 @@
 
 use crate::catalog::CatalogSnapshot;
 use crate::explain::report::{ProbeOptions, ProbeReport};
+use crate::explain::run::Explained;
 use crate::migration::plan::{Direction, Plan};
 use crate::migration::progress::{RunEvent, RunFailure, RunOutcome, Session};
 use crate::probes::Probe;
@@ -63,6 +64,7 @@ pub enum DbEvent {
     Run(RunEvent),
     RunFinished(Result<RunOutcome, RunFailure>),
     Explained(Box<Result<ProbeReport, String>>),
+    ExplainedSql(Box<Result<Explained, String>>),
 }
 
 /// What `update` asks the runtime to do; the state update itself never touches the database.
@@ -79,6 +81,10 @@ pub enum Effect {
     Explain {
         probe: &'static Probe,
         options: ProbeOptions,
+    },
+    ExplainSql {
+        sql: String,
+        analyze: bool,
     },
     Quit,
 }

@@ -51,6 +51,7 @@ impl Worker {
                 }
             }
             Effect::Explain { probe, options } => self.explain(probe, options),
+            Effect::ExplainSql { sql, analyze } => self.explain_sql(sql, analyze),
             Effect::Quit => {}
         }
     }
@@ -143,6 +144,21 @@ impl Worker {
 }
 
 impl Worker {
+    fn explain_sql(&self, sql: String, analyze: bool) {
+        let (target, events) = (self.target.clone(), self.events.clone());
+        tokio::spawn(async move {
+            let answer = async {
+                let mut db = Database::connect(&target, Access::ReadOnly).await?;
+                let explained = crate::explain::run::explain(&mut db, &sql, analyze).await;
+                db.close().await;
+                explained
+            }
+            .await
+            .map_err(|e| e.to_string());
+            let _ = events.send(DbEvent::ExplainedSql(Box::new(answer)));
+        });
+    }
+
     fn explain(&self, probe: &'static crate::probes::Probe, options: ProbeOptions) {
         let (target, events) = (self.target.clone(), self.events.clone());
         tokio::spawn(async move {

@@ -1,17 +1,35 @@
 //! The Explain view's state: which probe is selected, and the last answer for it.
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::TextArea;
+
 use super::{App, Focus};
 use crate::explain::report::{ProbeOptions, ProbeReport};
+use crate::explain::run::Explained;
 use crate::probes::PROBES;
 use crate::tui::action::Effect;
 
 #[derive(Debug, Clone, Default)]
 pub struct ExplainState {
+    /// A probe, or `PROBES.len()`: the SQL editor.
     pub selected: usize,
     /// A request is out; the view says so.
     pub running: bool,
     pub report: Option<ProbeReport>,
     pub error: Option<String>,
+    /// The SQL editor and whether keys go to it.
+    pub editor: TextArea<'static>,
+    pub editing: bool,
+    /// Statements explained from the editor, oldest first; Alt-Up/Alt-Down walk it.
+    pub history: Vec<String>,
+    history_at: Option<usize>,
+    pub sql_result: Option<Explained>,
+}
+
+impl ExplainState {
+    pub fn on_editor(&self) -> bool {
+        self.selected == PROBES.len()
+    }
 }
 
 impl App {
@@ -28,6 +46,13 @@ impl App {
         if self.explain.running {
             return Vec::new();
         }
+        if self.explain.on_editor() {
+            if !analyze && !compare {
+                self.explain.editing = true;
+                return Vec::new();
+            }
+            return self.run_sql(analyze);
+        }
         let Some(probe) = PROBES.get(self.explain.selected) else {
             return Vec::new();
         };
@@ -39,6 +64,65 @@ impl App {
             read_only: self.read_only,
         };
         vec![Effect::Explain { probe, options }]
+    }
+
+    /// Keys while the editor has them: F5 or Ctrl-R plans, F6 analyzes, Alt-Up/Down walk the
+    /// history, Esc hands the keys back; everything else edits.
+    pub(super) fn editor_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = key.modifiers.contains(KeyModifiers::ALT);
+        match key.code {
+            KeyCode::Esc => self.explain.editing = false,
+            KeyCode::F(5) => return self.run_sql(false),
+            KeyCode::Char('r') if ctrl => return self.run_sql(false),
+            KeyCode::F(6) => return self.run_sql(true),
+            KeyCode::Up if alt => self.walk_history(-1),
+            KeyCode::Down if alt => self.walk_history(1),
+            _ => {
+                self.explain.editor.input(key);
+            }
+        }
+        Vec::new()
+    }
+
+    fn run_sql(&mut self, analyze: bool) -> Vec<Effect> {
+        let sql = self.explain.editor.lines().join("\n").trim().to_string();
+        if sql.is_empty() || self.explain.running {
+            return Vec::new();
+        }
+        if self.explain.history.last() != Some(&sql) {
+            self.explain.history.push(sql.clone());
+        }
+        self.explain.history_at = None;
+        self.explain.running = true;
+        self.explain.error = None;
+        vec![Effect::ExplainSql { sql, analyze }]
+    }
+
+    fn walk_history(&mut self, by: isize) {
+        let len = self.explain.history.len();
+        if len == 0 {
+            return;
+        }
+        let at = match self.explain.history_at {
+            None if by < 0 => len - 1,
+            None => return,
+            Some(at) => (at as isize + by).clamp(0, len as isize - 1) as usize,
+        };
+        self.explain.history_at = Some(at);
+        let lines: Vec<String> = self.explain.history[at].lines().map(String::from).collect();
+        self.explain.editor = TextArea::new(lines);
+    }
+
+    pub(super) fn explained_sql(&mut self, answer: Result<Explained, String>) {
+        self.explain.running = false;
+        match answer {
+            Ok(explained) => {
+                self.explain.sql_result = Some(explained);
+                self.explain.error = None;
+            }
+            Err(error) => self.explain.error = Some(error),
+        }
     }
 
     pub(super) fn explained(&mut self, answer: Result<ProbeReport, String>) {

@@ -154,6 +154,9 @@ impl App {
             self.edit_filter(key);
             return Vec::new();
         }
+        if self.focus == Focus::Explain && self.explain.editing && self.popup.is_none() {
+            return self.editor_key(key);
+        }
         if let Some(popup) = self.popup.clone() {
             return self.popup_key(popup, key);
         }
@@ -243,7 +246,8 @@ impl App {
             ),
             Focus::Indexes => (&mut self.index_selected, self.rows.len()),
             Focus::Migration => (&mut self.migration_selected, 9),
-            Focus::Explain => (&mut self.explain.selected, crate::probes::PROBES.len()),
+            // The probes, then the SQL editor.
+            Focus::Explain => (&mut self.explain.selected, crate::probes::PROBES.len() + 1),
         };
         let last = len.saturating_sub(1) as isize;
         *selected = (*selected as isize).saturating_add(by).clamp(0, last) as usize;
@@ -279,6 +283,7 @@ impl App {
                 sql,
             } => self.planned(direction, result, sessions, sql),
             DbEvent::Explained(answer) => self.explained(*answer),
+            DbEvent::ExplainedSql(answer) => self.explained_sql(*answer),
             DbEvent::Run(event) => {
                 if let Some(build) = &mut self.build {
                     build.apply(event);

@@ -8,6 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::pane_block;
 use crate::explain::report::ProbeReport;
+use crate::explain::run::Explained;
 use crate::probes::PROBES;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
@@ -15,11 +16,11 @@ use crate::tui::theme::Theme;
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let [list, plan] =
         Layout::horizontal([Constraint::Length(24), Constraint::Min(20)]).areas(area);
-    let probes: Vec<Line> = PROBES
-        .iter()
+    let names = PROBES.iter().map(|p| p.id).chain(["SQL editor…"]);
+    let probes: Vec<Line> = names
         .enumerate()
-        .map(|(n, probe)| {
-            let line = Line::raw(format!(" {}", probe.id));
+        .map(|(n, name)| {
+            let line = Line::raw(format!(" {name}"));
             if n == app.explain.selected {
                 line.style(theme.selected())
             } else {
@@ -32,6 +33,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         list,
     );
 
+    if app.explain.on_editor() {
+        return render_editor(frame, plan, app, theme);
+    }
     let title = match PROBES.get(app.explain.selected) {
         Some(probe) => format!(" {} · expects {} ", probe.id, probe.expected_index),
         None => " Plan ".into(),
@@ -64,38 +68,42 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
 }
 
+/// The editor on top, its plan below.
+fn render_editor(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let [edit, result] = Layout::vertical([Constraint::Length(8), Constraint::Min(3)]).areas(area);
+    let mut editor = app.explain.editor.clone();
+    let hint = if app.explain.editing {
+        " SQL · F5/Ctrl-R plan · F6 analyze · Alt-↑↓ history · Esc done "
+    } else {
+        " SQL · Enter to edit · A analyze "
+    };
+    editor.set_block(pane_block(hint.into(), app.explain.editing, theme));
+    frame.render_widget(&editor, edit);
+    let lines = if app.explain.running {
+        vec![Line::styled(" explaining…", theme.warn())]
+    } else if let Some(error) = &app.explain.error {
+        vec![Line::styled(format!(" {error}"), theme.bad())]
+    } else if let Some(explained) = &app.explain.sql_result {
+        plan_lines(explained, None, theme)
+    } else {
+        vec![Line::styled(" type a statement, then F5", theme.dim())]
+    };
+    let block = pane_block(" Plan ".into(), false, theme);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        result,
+    );
+}
+
 fn report_lines<'a>(report: &ProbeReport, theme: &Theme) -> Vec<Line<'a>> {
     if let Some(reason) = &report.skipped {
         return vec![Line::styled(format!(" skipped: {reason}"), theme.warn())];
     }
     let mut lines = Vec::new();
     if let Some(explained) = &report.explained {
-        lines.push(Line::styled(format!(" {}", explained.sql), theme.dim()));
-        if let Some(ms) = explained.execution_ms {
-            lines.push(Line::raw(format!(" {ms:.3} ms (ANALYZE, rolled back)")));
-        }
-        // SQLite's plans hang under a "QUERY PLAN" root that says nothing.
-        let skip_root = explained.plan.node_type == "QUERY PLAN";
-        for (depth, node) in explained.plan.walk_with_depth() {
-            if skip_root && depth == 0 {
-                continue;
-            }
-            let indent = "  ".repeat(depth.saturating_sub(usize::from(skip_root)));
-            let style = if node.is_full_scan() {
-                theme.bad()
-            } else if node.index.as_deref() == Some(report.expected_index) {
-                theme.good()
-            } else if node.misestimated() {
-                theme.warn()
-            } else {
-                Default::default()
-            };
-            let arrow = if indent.is_empty() { "" } else { "-> " };
-            lines.push(Line::styled(
-                format!(" {indent}{arrow}{}", node.describe()),
-                style,
-            ));
-        }
+        lines.extend(plan_lines(explained, Some(report.expected_index), theme));
     }
     if let Some(verdict) = &report.verdict {
         let text = crate::probes::verdict_text(report.expected_index, verdict);
@@ -128,5 +136,38 @@ fn report_lines<'a>(report: &ProbeReport, theme: &Theme) -> Vec<Line<'a>> {
             lines.push(Line::styled(format!(" {note}"), theme.dim()));
         }
     }
+    lines
+}
+
+/// The plan as an indented tree: full scans in red, the expected index in green.
+fn plan_lines<'a>(explained: &Explained, expected: Option<&str>, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    lines.push(Line::styled(format!(" {}", explained.sql), theme.dim()));
+    if let Some(ms) = explained.execution_ms {
+        lines.push(Line::raw(format!(" {ms:.3} ms (ANALYZE, rolled back)")));
+    }
+    // SQLite's plans hang under a "QUERY PLAN" root that says nothing.
+    let skip_root = explained.plan.node_type == "QUERY PLAN";
+    for (depth, node) in explained.plan.walk_with_depth() {
+        if skip_root && depth == 0 {
+            continue;
+        }
+        let indent = "  ".repeat(depth.saturating_sub(usize::from(skip_root)));
+        let style = if node.is_full_scan() {
+            theme.bad()
+        } else if expected.is_some() && node.index.as_deref() == expected {
+            theme.good()
+        } else if node.misestimated() {
+            theme.warn()
+        } else {
+            Default::default()
+        };
+        let arrow = if indent.is_empty() { "" } else { "-> " };
+        lines.push(Line::styled(
+            format!(" {indent}{arrow}{}", node.describe()),
+            style,
+        ));
+    }
+
     lines
 }

@@ -10,7 +10,12 @@ use crate::tui::keymap;
 use crate::tui::theme::Theme;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let line = if app.editing_filter {
+    let line = if app.focus == crate::tui::app::Focus::Explain && app.explain.editing {
+        Line::styled(
+            " editing SQL: F5/Ctrl-R plan · F6 analyze · Alt-↑↓ history · Esc done",
+            theme.title(),
+        )
+    } else if app.editing_filter {
         Line::from(vec![
             Span::styled(" filter: ", theme.title()),
             Span::raw(format!("{}▏", app.filter)),
