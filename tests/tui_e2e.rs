@@ -328,7 +328,8 @@ fn the_explain_view_plans_a_probe_on_a_real_database() {
     tui.send("C");
     let screen = tui.wait_for("rolled back", WAIT);
     assert!(
-        screen.contains("USING INDEX ix_jobs_created_at"),
+        screen.contains("with the migration")
+            && screen.contains("SEARCH using ix_jobs_created_at on"),
         "{screen}"
     );
     tui.send("\x1b");

@@ -174,6 +174,16 @@ async fn a_cast_or_function_hides_the_column() {
         ],
     );
     assert!(has(&function, "cast_or_function"), "{function:?}");
+    let collation = kinds(
+        home.path(),
+        &db,
+        &[
+            "SELECT * FROM users WHERE email COLLATE \"C\" = 'x'",
+            "--expect",
+            "ix_users_email",
+        ],
+    );
+    assert!(has(&collation, "cast_or_function"), "{collation:?}");
     let plain = kinds(
         home.path(),
         &db,

@@ -92,7 +92,15 @@ pub async fn why_not(
     .await
     .map_err(db)?;
     let text_type = column_type.is_some_and(|t| t.starts_with("character") || t == "text");
-    if let Some(hidden) = filters.iter().find(|f| hides_column(f, leading, text_type)) {
+    // EXPLAIN does not print an explicit COLLATE in the filter: look in the statement as well.
+    let collated = expected.sql.to_ascii_uppercase().contains("COLLATE")
+        && expected.sql.contains(leading.as_str());
+    let hidden = filters
+        .iter()
+        .find(|f| hides_column(f, leading, text_type))
+        .map(|f| f.to_string())
+        .or_else(|| collated.then(|| expected.sql.to_string()));
+    if let Some(hidden) = hidden {
         reasons.push(reason(
             "cast_or_function",
             format!("a cast, function or collation on {leading} hides it from the index: {hidden}"),

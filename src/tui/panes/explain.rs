@@ -60,12 +60,71 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             )],
         }
     };
+    // Before/after, when asked: two panes side by side under the probe's own plan.
+    let comparison = app
+        .explain
+        .report
+        .as_ref()
+        .filter(|r| {
+            PROBES
+                .get(app.explain.selected)
+                .is_some_and(|p| p.id == r.probe)
+        })
+        .and_then(|r| r.comparison.as_ref().map(|c| (c, r.expected_index)));
+    let plan = match comparison {
+        Some((comparison, expected)) if !app.explain.running => {
+            let [top, bottom] =
+                Layout::vertical([Constraint::Percentage(45), Constraint::Min(6)]).areas(plan);
+            render_comparison(frame, bottom, comparison, expected, theme);
+            top
+        }
+        _ => plan,
+    };
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .block(block),
         plan,
     );
+}
+
+fn render_comparison(
+    frame: &mut Frame,
+    area: Rect,
+    comparison: &crate::explain::compare::Comparison,
+    expected: &str,
+    theme: &Theme,
+) {
+    let [left, right] =
+        Layout::horizontal([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(area);
+    for (title, prefix, side, rect) in [
+        (
+            " without the migration ",
+            "before:",
+            &comparison.before,
+            left,
+        ),
+        (" with the migration ", "after:", &comparison.after, right),
+    ] {
+        // How this side was obtained (hypothetical, rolled back, the real state), where it applies.
+        let mut lines = Vec::new();
+        if let Some(how) = comparison.method.strip_prefix(prefix) {
+            lines.push(Line::styled(format!(" {}", how.trim()), theme.dim()));
+        }
+        match side {
+            Some(explained) => lines.extend(plan_lines(explained, Some(expected), false, theme)),
+            None => lines.push(Line::styled(" not shown", theme.dim())),
+        }
+        if side.is_none()
+            && let Some(note) = &comparison.note
+        {
+            lines.push(Line::styled(format!(" {note}"), theme.dim()));
+        }
+        let paragraph = Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(pane_block(title.to_string(), false, theme));
+        frame.render_widget(paragraph, rect);
+    }
 }
 
 /// The editor on top, its plan below.
@@ -84,7 +143,7 @@ fn render_editor(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else if let Some(error) = &app.explain.error {
         vec![Line::styled(format!(" {error}"), theme.bad())]
     } else if let Some(explained) = &app.explain.sql_result {
-        plan_lines(explained, None, theme)
+        plan_lines(explained, None, true, theme)
     } else {
         vec![Line::styled(" type a statement, then F5", theme.dim())]
     };
@@ -103,7 +162,12 @@ fn report_lines<'a>(report: &ProbeReport, theme: &Theme) -> Vec<Line<'a>> {
     }
     let mut lines = Vec::new();
     if let Some(explained) = &report.explained {
-        lines.extend(plan_lines(explained, Some(report.expected_index), theme));
+        lines.extend(plan_lines(
+            explained,
+            Some(report.expected_index),
+            true,
+            theme,
+        ));
     }
     if let Some(verdict) = &report.verdict {
         let text = crate::probes::verdict_text(report.expected_index, verdict);
@@ -120,29 +184,20 @@ fn report_lines<'a>(report: &ProbeReport, theme: &Theme) -> Vec<Line<'a>> {
     for reason in &report.reasons {
         lines.push(Line::styled(format!(" - {}", reason.text), theme.warn()));
     }
-    if let Some(comparison) = &report.comparison {
-        lines.push(Line::styled(format!(" {}", comparison.method), theme.dim()));
-        for (label, side) in [
-            ("before", &comparison.before),
-            ("after ", &comparison.after),
-        ] {
-            let text = side
-                .as_ref()
-                .map(|e| e.plan.summary())
-                .unwrap_or_else(|| "not shown".into());
-            lines.push(Line::raw(format!(" {label} {text}")));
-        }
-        if let Some(note) = &comparison.note {
-            lines.push(Line::styled(format!(" {note}"), theme.dim()));
-        }
-    }
     lines
 }
 
 /// The plan as an indented tree: full scans in red, the expected index in green.
-fn plan_lines<'a>(explained: &Explained, expected: Option<&str>, theme: &Theme) -> Vec<Line<'a>> {
+fn plan_lines<'a>(
+    explained: &Explained,
+    expected: Option<&str>,
+    with_sql: bool,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
-    lines.push(Line::styled(format!(" {}", explained.sql), theme.dim()));
+    if with_sql {
+        lines.push(Line::styled(format!(" {}", explained.sql), theme.dim()));
+    }
     if let Some(ms) = explained.execution_ms {
         lines.push(Line::raw(format!(" {ms:.3} ms (ANALYZE, rolled back)")));
     }
