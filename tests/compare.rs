@@ -4,7 +4,6 @@
 mod common;
 
 use common::{hotidx, pg_demo, pg_index_set, run, sqlite_demo};
-use sqlx::Connection;
 
 fn compare(home: &std::path::Path, url: &str, probe: &str) -> serde_json::Value {
     let out = run(hotidx(home).args([
@@ -36,30 +35,17 @@ fn indexes_used(side: &serde_json::Value) -> String {
     used.join(",")
 }
 
-async fn sqlite_indexes(path: &std::path::Path) -> Vec<String> {
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    let names =
-        sqlx::query_scalar("SELECT name FROM sqlite_schema WHERE type = 'index' ORDER BY name")
-            .fetch_all(&mut conn)
-            .await
-            .unwrap();
-    conn.close().await.unwrap();
-    names
-}
-
 #[tokio::test]
 async fn sqlite_trial_is_rolled_back_both_ways() {
     let home = tempfile::tempdir().unwrap();
     let path = sqlite_demo(home.path(), &home.path().join("c.db"), 2000);
     let url = path.display().to_string();
-    let before_set = sqlite_indexes(&path).await;
+    let before_set = common::sqlite_index_names(&path).await;
     let pending = compare(home.path(), &url, "status-jobs");
     assert_eq!(indexes_used(&pending["before"]), "");
     assert_eq!(indexes_used(&pending["after"]), "ix_jobs_status");
     assert_eq!(
-        sqlite_indexes(&path).await,
+        common::sqlite_index_names(&path).await,
         before_set,
         "the trial left nothing behind"
     );
@@ -68,7 +54,7 @@ async fn sqlite_trial_is_rolled_back_both_ways() {
         run(hotidx(home.path()).args(["upgrade", "--yes", "--database-url", &url])).code,
         0
     );
-    let applied_set = sqlite_indexes(&path).await;
+    let applied_set = common::sqlite_index_names(&path).await;
     let applied = compare(home.path(), &url, "status-jobs");
     assert_eq!(
         indexes_used(&applied["before"]),
@@ -77,7 +63,7 @@ async fn sqlite_trial_is_rolled_back_both_ways() {
     );
     assert_eq!(indexes_used(&applied["after"]), "ix_jobs_status");
     assert_eq!(
-        sqlite_indexes(&path).await,
+        common::sqlite_index_names(&path).await,
         applied_set,
         "nothing dropped for real"
     );

@@ -9,19 +9,6 @@ use hotidx::config::{self, Source};
 use hotidx::db::{Access, Database};
 use sqlx::{Connection, Executor, SqliteConnection};
 
-async fn index_names(path: &Path) -> Vec<String> {
-    let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    let names =
-        sqlx::query_scalar("SELECT name FROM sqlite_schema WHERE type = 'index' ORDER BY name")
-            .fetch_all(&mut conn)
-            .await
-            .unwrap();
-    conn.close().await.unwrap();
-    names
-}
-
 fn migrate(home: &Path, path: &Path, args: &[&str]) -> common::Run {
     run(hotidx(home).args(args).arg("--database-url").arg(path))
 }
@@ -30,7 +17,7 @@ fn migrate(home: &Path, path: &Path, args: &[&str]) -> common::Run {
 async fn upgrade_downgrade_round_trip_and_the_published_downgrade() {
     let home = tempfile::tempdir().unwrap();
     let path = sqlite_demo(home.path(), &home.path().join("m.db"), 2000);
-    let before = index_names(&path).await;
+    let before = common::sqlite_index_names(&path).await;
     let out = migrate(home.path(), &path, &["upgrade", "--yes"]);
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(
@@ -43,7 +30,7 @@ async fn upgrade_downgrade_round_trip_and_the_published_downgrade() {
 
     let out = migrate(home.path(), &path, &["downgrade", "--yes"]);
     assert_eq!(out.code, 0, "{}", out.all());
-    assert_eq!(index_names(&path).await, before);
+    assert_eq!(common::sqlite_index_names(&path).await, before);
     assert_eq!(status_json(home.path(), &url)["overall"], "pending");
 
     assert_eq!(migrate(home.path(), &path, &["upgrade", "--yes"]).code, 0);
@@ -53,7 +40,7 @@ async fn upgrade_downgrade_round_trip_and_the_published_downgrade() {
         &["downgrade", "--yes", "--like-alembic"],
     );
     assert_eq!(out.code, 0, "{}", out.all());
-    let left = index_names(&path).await;
+    let left = common::sqlite_index_names(&path).await;
     for gone in [
         "ix_users_email",
         "ix_conversions_sha256",
@@ -75,7 +62,7 @@ async fn upgrade_downgrade_round_trip_and_the_published_downgrade() {
 async fn a_failing_statement_rolls_back_everything() {
     let home = tempfile::tempdir().unwrap();
     let path = sqlite_demo(home.path(), &home.path().join("f.db"), 500);
-    let before = index_names(&path).await;
+    let before = common::sqlite_index_names(&path).await;
     // A table holding the name of the last index makes its CREATE INDEX fail.
     let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
         .await
@@ -92,7 +79,7 @@ async fn a_failing_statement_rolls_back_everything() {
         out.stderr
     );
     assert_eq!(
-        index_names(&path).await,
+        common::sqlite_index_names(&path).await,
         before,
         "none of the earlier indexes stayed"
     );

@@ -122,22 +122,28 @@ fn an_idle_screen_sends_no_bytes() {
     );
 }
 
-/// A backend that stops answering (SIGSTOP) must not freeze key handling.
-#[tokio::test]
-async fn a_hung_server_does_not_freeze_the_keys() {
-    let Some(cluster) = TempCluster::start_trusting("postgres") else {
-        return;
-    };
+/// A throwaway cluster of its own (the tests stop it or its backends) holding a small demo.
+fn cluster_demo(rows: u64) -> Option<(TempCluster, tempfile::TempDir, String)> {
+    let cluster = TempCluster::start_trusting("postgres")?;
     let home = tempfile::tempdir().unwrap();
     let url = cluster.url("postgres", "mdraft");
     let out = common::run(common::hotidx(home.path()).args([
         "demo",
         "--rows",
-        "500",
+        &rows.to_string(),
         "--database-url",
         &url,
     ]));
     assert_eq!(out.code, 0, "{}", out.all());
+    Some((cluster, home, url))
+}
+
+/// A backend that stops answering (SIGSTOP) must not freeze key handling.
+#[tokio::test]
+async fn a_hung_server_does_not_freeze_the_keys() {
+    let Some((_cluster, home, url)) = cluster_demo(500) else {
+        return;
+    };
     let home_path = home.path().to_path_buf();
     let url_for_tui = url.clone();
     let tui = tokio::task::spawn_blocking(move || {
@@ -198,19 +204,9 @@ async fn a_hung_server_does_not_freeze_the_keys() {
 /// without restarting hotidx.
 #[tokio::test]
 async fn a_server_that_restarts_is_picked_up_again() {
-    let Some(cluster) = TempCluster::start_trusting("postgres") else {
+    let Some((cluster, home, url)) = cluster_demo(300) else {
         return;
     };
-    let home = tempfile::tempdir().unwrap();
-    let url = cluster.url("postgres", "mdraft");
-    let out = common::run(common::hotidx(home.path()).args([
-        "demo",
-        "--rows",
-        "300",
-        "--database-url",
-        &url,
-    ]));
-    assert_eq!(out.code, 0, "{}", out.all());
     let home_path = home.path().to_path_buf();
     tokio::task::spawn_blocking(move || {
         let mut tui = Tui::spawn(

@@ -221,3 +221,17 @@ pub async fn pg_demo(label: &str, rows: u64) -> Option<(PgTestDb, tempfile::Temp
 pub fn words(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+/// The names of every index in a SQLite file.
+pub async fn sqlite_index_names(path: &Path) -> Vec<String> {
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("open the SQLite file");
+    let names =
+        sqlx::query_scalar("SELECT name FROM sqlite_schema WHERE type = 'index' ORDER BY name")
+            .fetch_all(&mut conn)
+            .await
+            .expect("list indexes");
+    let _ = conn.close().await;
+    names
+}
