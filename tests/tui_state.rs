@@ -5,40 +5,14 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::snapshots::{index, parent, upgrade_plan};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use hotidx::catalog::CatalogSnapshot;
+use common::tui::{key, loaded, press};
+use crossterm::event::KeyCode;
 use hotidx::migration::PARENT_REVISION;
 use hotidx::migration::plan::Direction;
 use hotidx::migration::progress::{BuildProgress, RunEvent, RunFailure, RunOutcome};
 use hotidx::tui::action::{DbEvent, Effect};
 use hotidx::tui::app::{App, Focus, Popup};
 use hotidx::tui::panes::migration::StepState;
-
-fn key(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-fn press(app: &mut App, keys: &str) -> Vec<Effect> {
-    keys.chars()
-        .flat_map(|c| app.handle_key(key(KeyCode::Char(c))))
-        .collect()
-}
-
-/// An app that has asked for and received one refresh of `snapshot`.
-fn loaded(snapshot: CatalogSnapshot) -> App {
-    let mut app = App::new("postgres@db:5432/mdraft".into(), false);
-    let seq = match app.refresh_due(Instant::now()).as_slice() {
-        [Effect::Refresh { seq }] => *seq,
-        other => panic!("{other:?}"),
-    };
-    app.on_db(DbEvent::Refreshed {
-        seq,
-        snapshot: Box::new(snapshot),
-        versions: Some(vec![PARENT_REVISION.into()]),
-        at: "12:00:00".into(),
-    });
-    app
-}
 
 #[test]
 fn refreshes_never_stack_and_a_late_older_answer_is_dropped() {
@@ -348,79 +322,5 @@ fn findings_mark_prefixes_duplicates_invalid_and_unused_indexes() {
     assert!(
         data.flagged_tables
             .contains(&("public".to_string(), "jobs".to_string()))
-    );
-}
-
-#[test]
-fn the_explain_view_asks_for_the_selected_probe_and_shows_the_answer() {
-    let mut app = loaded(parent());
-    app.focus = Focus::Indexes;
-    press(&mut app, "e");
-    assert_eq!(app.focus, Focus::Explain);
-    press(&mut app, "jj");
-    assert_eq!(app.explain.selected, 2);
-    let effects = app.handle_key(key(KeyCode::Enter));
-    match effects.as_slice() {
-        [Effect::Explain { probe, options }] => {
-            assert_eq!(probe.id, "user-jobs");
-            assert!(!options.analyze && !options.compare);
-        }
-        other => panic!("{other:?}"),
-    }
-    assert!(app.explain.running);
-    assert!(press(&mut app, "A").is_empty(), "one request at a time");
-    app.on_db(DbEvent::Explained(Box::new(Err("jobs has no rows".into()))));
-    assert!(!app.explain.running);
-    assert_eq!(app.explain.error.as_deref(), Some("jobs has no rows"));
-    match press(&mut app, "A").as_slice() {
-        [Effect::Explain { options, .. }] => assert!(options.analyze),
-        other => panic!("{other:?}"),
-    }
-    app.handle_key(key(KeyCode::Esc));
-    assert_eq!(app.focus, Focus::Indexes, "back where it was");
-}
-
-#[test]
-fn the_sql_editor_takes_keys_plans_on_f5_and_keeps_a_history() {
-    let mut app = loaded(parent());
-    press(&mut app, "e");
-    press(&mut app, "G");
-    assert!(app.explain.on_editor());
-    app.handle_key(key(KeyCode::Enter));
-    assert!(
-        app.explain.editing,
-        "Enter on the editor row starts editing"
-    );
-    press(&mut app, "SELECT 1 q"); // q is text here, not quit
-    assert!(!app.should_quit);
-    assert_eq!(app.explain.editor.lines(), ["SELECT 1 q"]);
-    let effects = app.handle_key(key(KeyCode::F(5)));
-    match effects.as_slice() {
-        [Effect::ExplainSql { sql, analyze }] => {
-            assert_eq!(sql, "SELECT 1 q");
-            assert!(!analyze);
-        }
-        other => panic!("{other:?}"),
-    }
-    app.on_db(DbEvent::ExplainedSql(Box::new(Err("syntax error".into()))));
-    app.explain.editor = ratatui_textarea::TextArea::default();
-    press(&mut app, "SELECT 2");
-    assert!(matches!(
-        app.handle_key(key(KeyCode::F(6))).as_slice(),
-        [Effect::ExplainSql { analyze: true, .. }]
-    ));
-    app.on_db(DbEvent::ExplainedSql(Box::new(Err("x".into()))));
-    // Alt-Up walks back through what was explained.
-    app.handle_key(KeyEvent::new(KeyCode::Up, KeyModifiers::ALT));
-    assert_eq!(app.explain.editor.lines(), ["SELECT 2"]);
-    app.handle_key(KeyEvent::new(KeyCode::Up, KeyModifiers::ALT));
-    assert_eq!(app.explain.editor.lines(), ["SELECT 1 q"]);
-    assert_eq!(app.explain.history, ["SELECT 1 q", "SELECT 2"]);
-    app.handle_key(key(KeyCode::Esc));
-    assert!(!app.explain.editing);
-    assert_eq!(
-        app.focus,
-        Focus::Explain,
-        "Esc leaves the editor first, then the view"
     );
 }

@@ -4,6 +4,7 @@
 pub mod cluster;
 pub mod pty;
 pub mod snapshots;
+pub mod tui;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,83 @@
+//! The TUI's Explain view as pure state: probes asked for, answers shown, the SQL editor.
+
+mod common;
+
+use common::snapshots::parent;
+use common::tui::{key, loaded, press};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use hotidx::tui::action::{DbEvent, Effect};
+use hotidx::tui::app::Focus;
+
+#[test]
+fn the_explain_view_asks_for_the_selected_probe_and_shows_the_answer() {
+    let mut app = loaded(parent());
+    app.focus = Focus::Indexes;
+    press(&mut app, "e");
+    assert_eq!(app.focus, Focus::Explain);
+    press(&mut app, "jj");
+    assert_eq!(app.explain.selected, 2);
+    let effects = app.handle_key(key(KeyCode::Enter));
+    match effects.as_slice() {
+        [Effect::Explain { probe, options }] => {
+            assert_eq!(probe.id, "user-jobs");
+            assert!(!options.analyze && !options.compare);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(app.explain.running);
+    assert!(press(&mut app, "A").is_empty(), "one request at a time");
+    app.on_db(DbEvent::Explained(Box::new(Err("jobs has no rows".into()))));
+    assert!(!app.explain.running);
+    assert_eq!(app.explain.error.as_deref(), Some("jobs has no rows"));
+    match press(&mut app, "A").as_slice() {
+        [Effect::Explain { options, .. }] => assert!(options.analyze),
+        other => panic!("{other:?}"),
+    }
+    app.handle_key(key(KeyCode::Esc));
+    assert_eq!(app.focus, Focus::Indexes, "back where it was");
+}
+
+#[test]
+fn the_sql_editor_takes_keys_plans_on_f5_and_keeps_a_history() {
+    let mut app = loaded(parent());
+    press(&mut app, "e");
+    press(&mut app, "G");
+    assert!(app.explain.on_editor());
+    app.handle_key(key(KeyCode::Enter));
+    assert!(
+        app.explain.editing,
+        "Enter on the editor row starts editing"
+    );
+    press(&mut app, "SELECT 1 q"); // q is text here, not quit
+    assert!(!app.should_quit);
+    assert_eq!(app.explain.editor.lines(), ["SELECT 1 q"]);
+    let effects = app.handle_key(key(KeyCode::F(5)));
+    match effects.as_slice() {
+        [Effect::ExplainSql { sql, analyze }] => {
+            assert_eq!(sql, "SELECT 1 q");
+            assert!(!analyze);
+        }
+        other => panic!("{other:?}"),
+    }
+    app.on_db(DbEvent::ExplainedSql(Box::new(Err("syntax error".into()))));
+    app.explain.editor = ratatui_textarea::TextArea::default();
+    press(&mut app, "SELECT 2");
+    assert!(matches!(
+        app.handle_key(key(KeyCode::F(6))).as_slice(),
+        [Effect::ExplainSql { analyze: true, .. }]
+    ));
+    app.on_db(DbEvent::ExplainedSql(Box::new(Err("x".into()))));
+    // Alt-Up walks back through what was explained.
+    app.handle_key(KeyEvent::new(KeyCode::Up, KeyModifiers::ALT));
+    assert_eq!(app.explain.editor.lines(), ["SELECT 2"]);
+    app.handle_key(KeyEvent::new(KeyCode::Up, KeyModifiers::ALT));
+    assert_eq!(app.explain.editor.lines(), ["SELECT 1 q"]);
+    assert_eq!(app.explain.history, ["SELECT 1 q", "SELECT 2"]);
+    app.handle_key(key(KeyCode::Esc));
+    assert!(!app.explain.editing);
+    assert_eq!(
+        app.focus,
+        Focus::Explain,
+        "Esc leaves the editor first, then the view"
+    );
+}
