@@ -118,20 +118,30 @@ pub struct BoundProbe {
 /// `Ok(Err(reason))` when the table is empty or missing: no value is invented.
 pub async fn bind(
     db: &mut Database,
-    backend: BackendKind,
+    snapshot: &crate::catalog::CatalogSnapshot,
     probe: &'static Probe,
 ) -> Result<Result<BoundProbe, String>, DbError> {
-    let query = match backend {
+    let query = match snapshot.backend {
         BackendKind::Postgres => probe.param_postgres,
         BackendKind::Sqlite => probe.param_sqlite,
     };
+    // Tables outside the default schema are named with it, as the catalog found them.
+    let table = match snapshot.find_table(probe.table) {
+        Some(t) if !crate::catalog::is_default_schema(&t.schema) => {
+            format!("\"{}\".{}", t.schema.replace('"', "\"\""), probe.table)
+        }
+        _ => probe.table.to_string(),
+    };
+    let qualify =
+        |sql: &str| sql.replace(&format!("FROM {} ", probe.table), &format!("FROM {table} "));
+    let query = qualify(query);
     let context = format!("drawing a parameter for probe {}", probe.id);
     let drawn: Result<Option<Option<String>>, sqlx::Error> = match db {
-        Database::Postgres(conn) => sqlx::query(query)
+        Database::Postgres(conn) => sqlx::query(sqlx::AssertSqlSafe(query.clone()))
             .fetch_optional(&mut *conn)
             .await
             .and_then(|row| row.map(|r| r.try_get(0)).transpose()),
-        Database::Sqlite(conn) => sqlx::query(query)
+        Database::Sqlite(conn) => sqlx::query(sqlx::AssertSqlSafe(query))
             .fetch_optional(&mut *conn)
             .await
             .and_then(|row| row.map(|r| r.try_get(0)).transpose()),
@@ -151,10 +161,15 @@ pub async fn bind(
         }
         Err(e) => return Err(DbError::query(context, e)),
     };
-    let literal = format!("'{}'", value.replace('\'', "''"));
+    // Numbers as numbers, so the statement reads as the application's would.
+    let literal = if value.parse::<i64>().is_ok() {
+        value.clone()
+    } else {
+        format!("'{}'", value.replace('\'', "''"))
+    };
     Ok(Ok(BoundProbe {
         probe,
-        sql: probe.query.replace("{value}", &literal),
+        sql: qualify(probe.query).replace("{value}", &literal),
         parameter: value,
     }))
 }

@@ -10,8 +10,16 @@ fn kinds(home: &std::path::Path, db: &PgTestDb, args: &[&str]) -> Vec<String> {
     let out = run(hotidx(home)
         .args(["explain", "--format", "json", "--database-url", &db.url])
         .args(args));
-    assert_eq!(out.code, 0, "{}", out.all());
+    // With --expect the exit code says whether the index is used: 0 yes, 1 no.
+    assert!(out.code == 0 || out.code == 1, "{}", out.all());
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    if doc.get("uses_expected").is_some_and(|u| !u.is_null()) {
+        assert_eq!(
+            out.code == 0,
+            doc["uses_expected"] == true,
+            "exit code and verdict agree"
+        );
+    }
     let report = if doc.is_array() { doc[0].clone() } else { doc };
     report["reasons"]
         .as_array()
@@ -231,4 +239,83 @@ async fn the_leading_column_is_not_constrained() {
     assert!(has(&status_only, "leading_column"), "{status_only:?}");
     let dedup = kinds(home.path(), &db, &["--probe", "dedup"]);
     assert!(dedup.is_empty(), "{dedup:?}");
+}
+
+#[tokio::test]
+async fn expressions_patterns_other_tables_and_other_indexes() {
+    let Some((db, home)) = applied("why_more", 5000).await else {
+        return;
+    };
+    let expression = kinds(
+        home.path(),
+        &db,
+        &[
+            "SELECT * FROM jobs WHERE user_id + 0 = 12",
+            "--expect",
+            "ix_jobs_user_id",
+        ],
+    );
+    assert!(has(&expression, "cannot_serve"), "{expression:?}");
+    let other_table = kinds(
+        home.path(),
+        &db,
+        &[
+            "SELECT * FROM conversions WHERE user_id = 12",
+            "--expect",
+            "ix_users_email",
+        ],
+    );
+    assert_eq!(other_table, ["other_table"]);
+    let covered = kinds(
+        home.path(),
+        &db,
+        &[
+            "SELECT * FROM conversions WHERE sha256 = 'x'",
+            "--expect",
+            "public.ix_conversions_sha256",
+        ],
+    );
+    assert!(
+        has(&covered, "another_index") && !has(&covered, "cannot_serve"),
+        "{covered:?}"
+    );
+}
+
+#[tokio::test]
+async fn analyze_refuses_volatile_functions_and_the_victim_lives() {
+    let Some(db) = PgTestDb::create("why_volatile").await else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let mut victim = db.connect().await;
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut victim)
+        .await
+        .unwrap();
+    for statement in [
+        format!("SELECT pg_terminate_backend({pid})"),
+        format!("SELECT pg_cancel_backend({pid})"),
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+            .to_string(),
+    ] {
+        let out = run(hotidx(home.path()).args([
+            "explain",
+            "--analyze",
+            &statement,
+            "--database-url",
+            &db.url,
+        ]));
+        assert_eq!(out.code, 1, "{}", out.all());
+        assert!(
+            out.stderr
+                .contains("refusing to ANALYZE: the statement calls volatile function"),
+            "{}",
+            out.stderr
+        );
+    }
+    let alive: i32 = sqlx::query_scalar("SELECT 1")
+        .fetch_one(&mut victim)
+        .await
+        .expect("the victim session lives");
+    assert_eq!(alive, 1);
 }

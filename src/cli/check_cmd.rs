@@ -49,7 +49,7 @@ pub async fn run(target: &Target, format: Format) -> Result<i32, DbError> {
     }
     for probe in &PROBES {
         let name = format!("probe {} plans through {}", probe.id, probe.expected_index);
-        let check = match probes::bind(&mut db, snapshot.backend, probe).await? {
+        let check = match probes::bind(&mut db, &snapshot, probe).await? {
             Err(reason) => Check {
                 name,
                 ok: false,

@@ -33,6 +33,14 @@ pub async fn run(target: &Target, args: ExplainArgs<'_>) -> Result<i32, DbError>
         format,
     } = args;
     let mut db = open_for_reading(target).await?;
+    if let Some(sql) = sql {
+        check_explainable(sql)?;
+    }
+    if expect.is_some() && probe.is_some() {
+        return Err(DbError::Usage(
+            "--expect goes with SQL; a probe already knows the index it expects".into(),
+        ));
+    }
     let result = match (sql, probe) {
         (Some(sql), None) => explain_sql(&mut db, sql, expect, analyze, format).await,
         (None, Some(id)) => {
@@ -62,6 +70,34 @@ struct SqlReport {
     reasons: Vec<Reason>,
 }
 
+/// EXPLAIN takes one SELECT, INSERT, UPDATE, DELETE, MERGE, VALUES, TABLE or WITH statement; say
+/// so before the server answers "syntax error" about DDL or transaction control. (A message, not
+/// a guard: the read-only, rolled-back session is the guard.)
+fn check_explainable(sql: &str) -> Result<(), DbError> {
+    let first = sql
+        .trim_start()
+        .trim_start_matches('(')
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ';')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    const EXPLAINABLE: &[&str] = &[
+        "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE", "WITH", "EXECUTE",
+    ];
+    if first.is_empty() {
+        return Err(DbError::Usage(
+            "no statement to explain: give one, or --probe ID".into(),
+        ));
+    }
+    if !EXPLAINABLE.contains(&first.as_str()) {
+        return Err(DbError::Usage(format!(
+            "{first} cannot be explained: give one SELECT, INSERT, UPDATE, DELETE, MERGE, VALUES, \
+             TABLE or WITH statement"
+        )));
+    }
+    Ok(())
+}
+
 async fn explain_sql(
     db: &mut Database,
     sql: &str,
@@ -76,6 +112,8 @@ async fn explain_sql(
         reasons: Vec::new(),
         explained,
     };
+    // `app.ix_…` or `ix_…`: plans name indexes without their schema.
+    let expect = expect.map(|e| e.rsplit('.').next().unwrap_or(e));
     if let Some(name) = expect {
         let snapshot = db.snapshot().await?;
         let used = report.explained.plan.indexes_used().contains(&name);
@@ -110,10 +148,11 @@ async fn explain_sql(
         Format::Text => {
             let mut out = plan_text(&report.explained);
             if let (Some(name), Some(used)) = (expect, report.uses_expected) {
-                let verdict = if used {
-                    format!("uses {name}")
-                } else {
-                    format!("does not use {name}")
+                let others: Vec<&str> = report.explained.plan.indexes_used();
+                let verdict = match (used, others.as_slice()) {
+                    (true, _) => format!("uses {name}"),
+                    (false, []) => format!("does not use {name}: no index in the plan"),
+                    (false, others) => format!("does not use {name}: uses {}", others.join(", ")),
                 };
                 out += &format!("{:<11}{verdict}\n", "verdict");
             }
@@ -121,7 +160,12 @@ async fn explain_sql(
             out
         }
     });
-    Ok(0)
+    // With --expect, the exit code answers the question, for scripts: 1 when it is not used.
+    Ok(if report.uses_expected == Some(false) {
+        1
+    } else {
+        0
+    })
 }
 
 async fn explain_probes(

@@ -54,7 +54,7 @@ pub async fn report(
         reasons: Vec::new(),
         comparison: None,
     };
-    let bound: BoundProbe = match probes::bind(db, snapshot.backend, probe).await? {
+    let bound: BoundProbe = match probes::bind(db, snapshot, probe).await? {
         Ok(bound) => bound,
         Err(reason) => {
             report.skipped = Some(reason);

@@ -40,6 +40,11 @@ fn failed(context: &str, error: sqlx::Error) -> DbError {
     let message = crate::db::server_message(&error);
     let refused_write =
         message.contains("read-only transaction") || message.contains("readonly database");
+    if message.contains("cannot insert multiple commands") {
+        return DbError::Usage(
+            "one statement at a time: EXPLAIN takes a single statement, not a script".into(),
+        );
+    }
     if refused_write {
         DbError::Failed(format!(
             "{context}: the statement would write, and the database refused it ({message}); \
@@ -62,6 +67,7 @@ async fn explain_postgres(
     };
     let statement = format!("EXPLAIN ({options}) {sql}");
     if analyze {
+        refuse_volatile_functions(conn, sql).await?;
         conn.execute("BEGIN READ ONLY")
             .await
             .map_err(|e| failed("starting the read-only transaction", e))?;
@@ -75,6 +81,81 @@ async fn explain_postgres(
         answer
     } else {
         fetch_plan(conn, &statement).await
+    }
+}
+
+/// A READ ONLY transaction stops writes to tables, not what a volatile function does on the side
+/// (pg_terminate_backend, dblink_exec, pg_cancel_backend, …). So before ANALYZE runs anything,
+/// the plan is read with VERBOSE and every function it calls is looked up in pg_proc: a volatile
+/// one means the statement is not run. The catalog, not a list of names, decides.
+async fn refuse_volatile_functions(
+    conn: &mut sqlx::PgConnection,
+    sql: &str,
+) -> Result<(), DbError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "EXPLAIN (VERBOSE, FORMAT JSON) {sql}"
+    )))
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| failed("EXPLAIN", e))?;
+    let document: serde_json::Value = row
+        .try_get::<sqlx::types::Json<serde_json::Value>, _>(0)
+        .map(|j| j.0)
+        .map_err(|e| failed("reading the plan", e))?;
+    let mut names = Vec::new();
+    called_functions(&document, &mut names);
+    names.sort();
+    names.dedup();
+    if names.is_empty() {
+        return Ok(());
+    }
+    let volatile: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT proname::text FROM pg_proc WHERE proname = ANY($1) AND provolatile = 'v' \
+         ORDER BY 1",
+    )
+    .bind(&names)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(|e| failed("looking up the functions the statement calls", e))?;
+    if volatile.is_empty() {
+        Ok(())
+    } else {
+        Err(DbError::Failed(format!(
+            "refusing to ANALYZE: the statement calls volatile function{} {}, which could act \
+             outside the rolled-back transaction; EXPLAIN without --analyze plans it without \
+             running it; nothing was run",
+            if volatile.len() == 1 { "" } else { "s" },
+            volatile
+                .iter()
+                .map(|f| format!("{f}()"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )))
+    }
+}
+
+/// Every `name(` in the plan's text fields (outputs, filters, conditions, function scans).
+fn called_functions(value: &serde_json::Value, names: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(text) => {
+            let bytes = text.as_bytes();
+            for (at, _) in text.match_indices('(') {
+                let start = text[..at]
+                    .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .map_or(0, |p| p + 1);
+                let name = &text[start..at];
+                let quoted = start > 0 && bytes[start - 1] == b'"';
+                if !name.is_empty()
+                    && !quoted
+                    && !name.chars().next().is_some_and(|c| c.is_ascii_digit())
+                {
+                    names.push(name.to_ascii_lowercase());
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| called_functions(v, names)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| called_functions(v, names)),
+        _ => {}
     }
 }
 

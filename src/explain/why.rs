@@ -58,6 +58,21 @@ pub async fn why_not(
         _ => {}
     }
     let db = |e| DbError::query("checking why the index is not used", e);
+    let reads_table = plan.walk().into_iter().any(|n| {
+        n.relation
+            .as_deref()
+            .is_some_and(|r| r == expected.table || r.ends_with(&format!(".{}", expected.table)))
+    });
+    if !reads_table && !expected.sql.contains(expected.table) {
+        reasons.push(reason(
+            "other_table",
+            format!(
+                "{} is on {}, which the query does not read",
+                expected.index, expected.table
+            ),
+        ));
+        return Ok(reasons);
+    }
     let Some(leading) = expected.columns.first() else {
         return Ok(reasons);
     };
@@ -179,11 +194,28 @@ pub async fn why_not(
             reasons.push(reason("not_selective", text));
         }
     }
-    // The planner's own numbers back the reasons above; alone they would explain nothing.
-    if !reasons.is_empty()
-        && let Some(costs) = forced_costs(conn, expected.sql, plan).await?
-    {
-        reasons.push(reason("planner_costs", costs));
+    let chosen: Vec<&str> = plan.indexes_used();
+    if !chosen.is_empty() {
+        reasons.push(reason(
+            "another_index",
+            format!(
+                "the planner chose {} instead, cheaper by its estimate for this query",
+                chosen.join(", ")
+            ),
+        ));
+    }
+    // The planner's own numbers back the reasons above; with none found, they are the reason.
+    match forced(conn, expected.sql, plan, expected.index).await {
+        Forced::Costs(costs) => reasons.push(reason("planner_costs", costs)),
+        Forced::CannotServe => reasons.push(reason(
+            "cannot_serve",
+            format!(
+                "even with sequential scans off the planner does not use {}: it cannot serve this \
+                 predicate (an expression, operator, pattern or collation the index does not match)",
+                expected.index
+            ),
+        )),
+        Forced::Unknown => {}
     }
     Ok(reasons)
 }
@@ -268,34 +300,58 @@ fn literal_for(text: &str, column: &str) -> Option<String> {
     Some(rest[open..open + close].to_string())
 }
 
-/// The planner's own arithmetic: the chosen plan's cost against the cost with seq scans off.
-async fn forced_costs(
-    conn: &mut PgConnection,
-    sql: &str,
-    plan: &PlanNode,
-) -> Result<Option<String>, DbError> {
+/// What the planner does with sequential scans off: its own arithmetic for the expected index,
+/// or proof that the index cannot serve the predicate at all.
+enum Forced {
+    Costs(String),
+    CannotServe,
+    Unknown,
+}
+
+async fn forced(conn: &mut PgConnection, sql: &str, plan: &PlanNode, index: &str) -> Forced {
     let Some(chosen) = plan.estimated_cost else {
-        return Ok(None);
+        return Forced::Unknown;
     };
     let _ = conn.execute("BEGIN READ ONLY").await;
     let _ = conn.execute("SET LOCAL enable_seqscan = off").await;
-    let forced = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN (FORMAT JSON) {sql}")))
+    let answer = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN (FORMAT JSON) {sql}")))
         .fetch_one(&mut *conn)
         .await;
     let _ = conn.execute("ROLLBACK").await;
-    let Ok(row) = forced else { return Ok(None) };
+    let Ok(row) = answer else {
+        return Forced::Unknown;
+    };
     let doc: Value = row
         .try_get::<sqlx::types::Json<Value>, _>(0)
         .map(|j| j.0)
         .unwrap_or(Value::Null);
     let Some((forced_plan, _)) = super::postgres::parse(&doc) else {
-        return Ok(None);
+        return Forced::Unknown;
     };
-    let (Some(cost), Some(index)) = (
-        forced_plan.estimated_cost,
-        forced_plan.indexes_used().first().map(|s| s.to_string()),
-    ) else {
-        return Ok(None);
+    let used = forced_plan.indexes_used();
+    if !used.contains(&index) {
+        // Only when no index at all could serve it is the predicate itself the reason.
+        return if used.is_empty() {
+            Forced::CannotServe
+        } else {
+            Forced::Unknown
+        };
+    }
+    let Some(cost) = forced_plan.estimated_cost else {
+        return Forced::Unknown;
     };
-    Ok((cost > chosen).then(|| format!("the planner's estimate: {cost:.1} through {index} against {chosen:.1} for the plan it chose")))
+    // disable_cost (1e10) is added to paths a setting turned off: say so, not a huge number.
+    let shown = if cost >= 1.0e9 {
+        "more than the chosen plan (a planner setting that disables index scans inflates it)"
+            .to_string()
+    } else {
+        format!("{cost:.1}")
+    };
+    if cost > chosen {
+        Forced::Costs(format!(
+            "the planner's estimate: {shown} through {index} against {chosen:.1} for the plan it chose"
+        ))
+    } else {
+        Forced::Unknown
+    }
 }
