@@ -42,13 +42,23 @@ pub fn for_index(snapshot: &CatalogSnapshot, index: &IndexInfo) -> Vec<Finding> 
             .filter(|o| o.name != index.name && o.schema == index.schema && o.table == index.table)
             .filter(|o| plain(o) && o.columns.len() >= index.columns.len())
             .find(|o| o.columns.iter().zip(&index.columns).all(|(a, b)| a == b));
-        if let Some(other) = wider {
+        // Of two identical indexes only one is redundant: the later name, unless the earlier
+        // one is not the migration's and the later one is.
+        let redundant = wider.filter(|other| {
+            other.columns.len() > index.columns.len()
+                || keep_rank(other) < keep_rank(index)
+                || (keep_rank(other) == keep_rank(index) && other.name < index.name)
+        });
+        if let Some(other) = redundant {
             let (kind, what) = if other.columns.len() == index.columns.len() {
                 ("duplicate", "duplicate of")
             } else {
                 ("prefix", "prefix of")
             };
-            found.push(finding(kind, format!("{what} {}", other.name)));
+            found.push(finding(
+                kind,
+                format!("{what} {}{}", other.name, expected_note(index)),
+            ));
         }
     }
     let unused = index.usage.as_ref().is_some_and(|u| u.idx_scan == 0);
@@ -67,6 +77,27 @@ pub fn for_index(snapshot: &CatalogSnapshot, index: &IndexInfo) -> Vec<Finding> 
         ));
     }
     found
+}
+
+/// The migration's own indexes are kept first when two are the same.
+fn keep_rank(index: &IndexInfo) -> u8 {
+    if crate::migration::INDEXES
+        .iter()
+        .any(|e| e.name == index.name)
+    {
+        0
+    } else {
+        1
+    }
+}
+
+/// Dropping one of the migration's nine makes status say drift and check fail: say so.
+fn expected_note(index: &IndexInfo) -> &'static str {
+    if keep_rank(index) == 0 {
+        " (the migration expects it: dropping it reads as drift)"
+    } else {
+        ""
+    }
 }
 
 /// Every finding of a snapshot, biggest cost first.
