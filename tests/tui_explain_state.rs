@@ -73,6 +73,9 @@ fn the_sql_editor_takes_keys_plans_on_f5_and_keeps_a_history() {
     app.handle_key(KeyEvent::new(KeyCode::Up, KeyModifiers::ALT));
     assert_eq!(app.explain.editor.lines(), ["SELECT 1 q"]);
     assert_eq!(app.explain.history, ["SELECT 1 q", "SELECT 2"]);
+    // Typing after a recall continues the statement, it is not put in front of it.
+    press(&mut app, " x");
+    assert_eq!(app.explain.editor.lines(), ["SELECT 1 q x"]);
     app.handle_key(key(KeyCode::Esc));
     assert!(!app.explain.editing);
     assert_eq!(

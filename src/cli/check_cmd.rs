@@ -89,8 +89,14 @@ fn text(checks: &[Check], ok: bool) -> String {
         return format!("ok: {} checks passed\n", checks.len());
     }
     let mut out = String::new();
+    // One line per failure, as scripts expect; the plan itself is in --format json.
     for check in checks.iter().filter(|c| !c.ok) {
-        out += &format!("FAIL {}: {}\n", check.name, check.evidence);
+        let evidence = check
+            .evidence
+            .split("; plan: ")
+            .next()
+            .unwrap_or(&check.evidence);
+        out += &format!("FAIL {}: {evidence}\n", check.name);
     }
     out
 }

@@ -199,14 +199,31 @@ async fn explain_probes(
     Ok(0)
 }
 
+/// Label, then text wrapped to 80 columns under it.
+fn labelled(label: &str, text: &str) -> String {
+    let prefix = format!("{label:<11}");
+    super::text_table::wrap(&prefix, text, super::TEXT_WIDTH).join("\n") + "\n"
+}
+
 fn plan_text(explained: &Explained) -> String {
-    let mut out = format!("{:<11}{}\n", "sql", explained.sql);
+    let mut out = labelled(
+        "sql",
+        &explained
+            .sql
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
     if let Some(ms) = explained.execution_ms {
         out += &format!("{:<11}{ms:.3} ms (ANALYZE, rolled back)\n", "time");
     }
     out += "plan\n";
     for line in explained.plan.render_text() {
-        out += &format!("  {line}\n");
+        // Continuation lines keep the node's indentation.
+        let depth = line.len() - line.trim_start().len();
+        let prefix = " ".repeat(2 + depth);
+        out += &super::text_table::wrap(&prefix, line.trim_start(), super::TEXT_WIDTH).join("\n");
+        out.push('\n');
     }
     out
 }

@@ -88,16 +88,23 @@ pub async fn compare(
                     )),
                 });
             }
+            // HypoPG names its indexes `<13557>btree_jobs_status`: map them back to the migration's.
+            let mut names_of = Vec::new();
             for expected in &missing {
                 let statement = format!(
-                    "SELECT hypopg_create_index('{}')",
+                    "SELECT indexname::text FROM hypopg_create_index('{}')",
                     create(expected, schema.as_deref()).replace('\'', "''")
                 );
-                conn.execute(sqlx::AssertSqlSafe(statement))
+                let hypothetical: String = sqlx::query_scalar(sqlx::AssertSqlSafe(statement))
+                    .fetch_one(&mut *conn)
                     .await
                     .map_err(|e| DbError::query("creating a hypothetical index", e))?;
+                names_of.push((hypothetical, format!("{} (hypothetical)", expected.name)));
             }
-            let after = explain(db, sql, false).await;
+            let after = explain(db, sql, false).await.map(|mut explained| {
+                rename(&mut explained.plan, &names_of);
+                explained
+            });
             if let Database::Postgres(conn) = db {
                 let _ = conn.execute("SELECT hypopg_reset()").await;
             }
@@ -168,6 +175,17 @@ pub async fn compare(
                 }
             })
         }
+    }
+}
+
+fn rename(node: &mut super::PlanNode, names: &[(String, String)]) {
+    if let Some(index) = &node.index
+        && let Some((_, name)) = names.iter().find(|(h, _)| h == index)
+    {
+        node.index = Some(name.clone());
+    }
+    for child in &mut node.children {
+        rename(child, names);
     }
 }
 

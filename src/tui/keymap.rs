@@ -114,7 +114,10 @@ pub fn footer_hints(focus: Focus) -> Vec<(&'static str, &'static str)> {
         .filter(|b| b.scope.applies(focus))
         .filter_map(|b| Some((b, b.hint?)))
         .collect();
-    // Help and quit first: on a narrow screen they are the ones that must not be cut.
-    hints.sort_by_key(|(b, _)| !matches!(b.action, Action::Help | Action::Quit));
+    // Help and quit first, then what only this pane does: on a narrow screen the rest is cut.
+    hints.sort_by_key(|(b, _)| {
+        let general = matches!(b.scope, Scope::Everywhere | Scope::Lists);
+        (!matches!(b.action, Action::Help | Action::Quit), general)
+    });
     hints.into_iter().map(|(b, hint)| (b.label, hint)).collect()
 }

@@ -1,7 +1,7 @@
 //! The Explain view's state: which probe is selected, and the last answer for it.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui_textarea::TextArea;
+use ratatui_textarea::{CursorMove, TextArea};
 
 use super::{App, Focus};
 use crate::explain::report::{ProbeOptions, ProbeReport};
@@ -112,6 +112,9 @@ impl App {
         self.explain.history_at = Some(at);
         let lines: Vec<String> = self.explain.history[at].lines().map(String::from).collect();
         self.explain.editor = TextArea::new(lines);
+        // Typing goes on after the recalled statement, not before it.
+        self.explain.editor.move_cursor(CursorMove::Bottom);
+        self.explain.editor.move_cursor(CursorMove::End);
     }
 
     pub(super) fn explained_sql(&mut self, answer: Result<Explained, String>) {

@@ -196,7 +196,10 @@ fn plan_lines<'a>(
 ) -> Vec<Line<'a>> {
     let mut lines = Vec::new();
     if with_sql {
-        lines.push(Line::styled(format!(" {}", explained.sql), theme.dim()));
+        // A statement typed over several lines keeps them.
+        for line in explained.sql.lines() {
+            lines.push(Line::styled(format!(" {line}"), theme.dim()));
+        }
     }
     if let Some(ms) = explained.execution_ms {
         lines.push(Line::raw(format!(" {ms:.3} ms (ANALYZE, rolled back)")));

@@ -152,6 +152,14 @@ fn help_lines(theme: &Theme) -> Vec<Line<'static>> {
             ]));
         }
     }
+    lines.push(Line::styled(
+        "  in the SQL editor: F5/Ctrl-R plan, F6 analyze,",
+        theme.dim(),
+    ));
+    lines.push(Line::styled(
+        "  Alt-↑/↓ history, Esc stop editing",
+        theme.dim(),
+    ));
     lines.push(Line::styled("flags: P primary · U unique", theme.dim()));
     lines.push(Line::styled("       W partial · INV invalid", theme.dim()));
     lines.push(Line::styled(
