@@ -144,6 +144,10 @@ fn help_lines(theme: &Theme) -> Vec<Line<'static>> {
         Scope::Indexes,
         Scope::Migration,
     ] {
+        // A scope whose keys all work everywhere now has nothing of its own to list.
+        if !KEYMAP.iter().any(|b| b.scope == scope) {
+            continue;
+        }
         lines.push(Line::styled(scope.title(), theme.title()));
         for binding in KEYMAP.iter().filter(|b| b.scope == scope) {
             lines.push(Line::from(vec![
