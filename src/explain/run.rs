@@ -92,16 +92,7 @@ async fn refuse_volatile_functions(
     conn: &mut sqlx::PgConnection,
     sql: &str,
 ) -> Result<(), DbError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "EXPLAIN (VERBOSE, FORMAT JSON) {sql}"
-    )))
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(|e| failed("EXPLAIN", e))?;
-    let document: serde_json::Value = row
-        .try_get::<sqlx::types::Json<serde_json::Value>, _>(0)
-        .map(|j| j.0)
-        .map_err(|e| failed("reading the plan", e))?;
+    let document = plan_document(conn, &format!("EXPLAIN (VERBOSE, FORMAT JSON) {sql}")).await?;
     let mut names = Vec::new();
     called_functions(&document, &mut names);
     names.sort();
@@ -159,19 +150,26 @@ fn called_functions(value: &serde_json::Value, names: &mut Vec<String>) {
     }
 }
 
-async fn fetch_plan(
+/// The JSON document an `EXPLAIN (FORMAT JSON …)` statement answers with.
+async fn plan_document(
     conn: &mut sqlx::PgConnection,
     statement: &str,
-) -> Result<(PlanNode, Option<f64>), DbError> {
+) -> Result<serde_json::Value, DbError> {
     // sqlx::query is the extended protocol: a second statement smuggled in is an error.
     let row = sqlx::query(sqlx::AssertSqlSafe(statement.to_string()))
         .fetch_one(&mut *conn)
         .await
         .map_err(|e| failed("EXPLAIN", e))?;
-    let document: serde_json::Value = row
-        .try_get::<sqlx::types::Json<serde_json::Value>, _>(0)
+    row.try_get::<sqlx::types::Json<serde_json::Value>, _>(0)
         .map(|j| j.0)
-        .map_err(|e| failed("reading the plan", e))?;
+        .map_err(|e| failed("reading the plan", e))
+}
+
+async fn fetch_plan(
+    conn: &mut sqlx::PgConnection,
+    statement: &str,
+) -> Result<(PlanNode, Option<f64>), DbError> {
+    let document = plan_document(conn, statement).await?;
     postgres::parse(&document).ok_or_else(|| DbError::Query {
         context: "reading the plan".into(),
         reason: "EXPLAIN returned no plan".into(),
