@@ -1,6 +1,7 @@
 //! `hotidx demo`: the mdraft database at the parent revision, with deterministic realistic rows.
 
 mod postgres_demo;
+mod rng;
 mod rows;
 mod small_tables;
 mod sqlite_demo;

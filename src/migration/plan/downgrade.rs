@@ -80,14 +80,7 @@ fn downgrade_step(index: &IndexStatus, backend: BackendKind, options: PlanOption
         }
         Owner::Migration => (StepKind::Skip, vec![], "not there".to_string()),
     };
-    Step {
-        index: index.name.clone(),
-        qualified: qualified_name(backend, schema_of(index), &index.name),
-        table: index.table.clone(),
-        kind,
-        statements,
-        reason,
-    }
+    Step::for_index(index, backend, kind, statements, reason)
 }
 
 /// `--like-alembic`: the published statements verbatim, whatever exists.

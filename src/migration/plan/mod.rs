@@ -62,6 +62,26 @@ pub struct Plan {
     pub differs_from_published: Vec<String>,
 }
 
+impl Step {
+    /// A step on one of the nine, named in its table's schema.
+    pub(super) fn for_index(
+        index: &IndexStatus,
+        backend: BackendKind,
+        kind: StepKind,
+        statements: Vec<String>,
+        reason: String,
+    ) -> Step {
+        Step {
+            index: index.name.clone(),
+            qualified: statements::qualified_name(backend, schema_of(index), &index.name),
+            table: index.table.clone(),
+            kind,
+            statements,
+            reason,
+        }
+    }
+}
+
 impl Plan {
     pub fn is_noop(&self) -> bool {
         self.version_statements.is_empty() && self.steps.iter().all(|s| s.kind == StepKind::Skip)

@@ -1,8 +1,6 @@
 //! The upgrade plan: build what is missing, rebuild what is INVALID, skip what the parent has.
 
-use super::statements::{
-    adapt, drop_statement, lookup, move_version, qualified_name, statement_map,
-};
+use super::statements::{adapt, drop_statement, lookup, move_version, statement_map};
 use super::{
     Plan, PlanOptions, Refusal, Step, StepKind, owned, same_name, schema_of, unknown,
     version_schema,
@@ -97,12 +95,5 @@ fn upgrade_step(
         // Missing, or covered only by an index of another name: Alembic would create it.
         _ => (StepKind::Build, vec![create], "missing".to_string()),
     };
-    Step {
-        index: index.name.clone(),
-        qualified: qualified_name(backend, schema_of(index), &index.name),
-        table: index.table.clone(),
-        kind,
-        statements,
-        reason,
-    }
+    Step::for_index(index, backend, kind, statements, reason)
 }
