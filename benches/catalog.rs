@@ -3,14 +3,15 @@
 //! needs PostgreSQL (HOTIDX_BENCH_PG, default postgres://postgres@127.0.0.1:5432/hotidx_bench) and
 //! psql on PATH; the database is created and filled from benches/wide_schema.sql if missing.
 //! Figures: hotidx's one-statement snapshot vs psql running the same statement (the floor: one
-//! round trip) vs reading the catalog table by table (what hotidx must never do).
+//! round trip) vs reading the catalog table by table (what hotidx must never do); the counters
+//! refresh vs psql reading pg_stat_user_indexes; statements per refresh, counted by the server.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use hotidx::config::{self, Source, Target};
-use hotidx::db::{Access, Database, postgres};
-use sqlx::{Connection, Executor, PgConnection};
+use hotidx::db::{Access, Database, ReadKind, Refresher, postgres};
+use sqlx::{Connection, PgConnection};
 
 const RUNS: usize = 7;
 
@@ -82,44 +83,59 @@ async fn main() {
         .trim()
         .parse()
         .unwrap_or(150_000);
-    let statement = postgres::catalog_query(version);
-    let script = std::env::temp_dir().join("hotidx_catalog_bench.sql");
-    std::fs::write(
-        &script,
-        format!(
-            "\\timing on\n\\o /dev/null\n{}",
-            format!("{statement};\n").repeat(RUNS)
-        ),
-    )
-    .expect("write the psql script");
-    let timings = psql(&url, &["-f", script.to_str().expect("a path")]);
-    let psql_times: Vec<Duration> = timings
-        .lines()
-        .filter_map(|l| l.strip_prefix("Time: "))
-        .filter_map(|t| t.split_whitespace().next()?.parse::<f64>().ok())
-        .map(|ms| Duration::from_secs_f64(ms / 1000.0))
-        .collect();
-    let floor = median(psql_times);
+    let floor = psql_timed(&url, &postgres::catalog_query(version));
 
-    // The naive way: one query per table.
+    // Counters-only refresh (what the TUI's timer sends while no definition changes) against
+    // psql reading the statistics view the issue names.
+    let mut refresher = Refresher::new();
+    refresher.refresh(&mut db, true).await.expect("first read");
+    let (mut counters_only, mut with_sizes) = (Vec::new(), Vec::new());
+    // Nine: the tenth-odd would be the periodic full read.
+    for _ in 0..9 {
+        let started = Instant::now();
+        let (_, kind) = refresher.refresh(&mut db, false).await.expect("refresh");
+        match kind {
+            ReadKind::Counters { sizes: false } => counters_only.push(started.elapsed()),
+            ReadKind::Counters { sizes: true } => with_sizes.push(started.elapsed()),
+            other => panic!("nothing was redefined, yet {other:?}"),
+        }
+    }
+    let (counters, counters_sized) = (median(counters_only), median(with_sizes));
+    let stat_view = psql_timed(&url, "SELECT * FROM pg_stat_user_indexes");
+
+    // The same count on a one-table database: it must not grow with the schema.
+    let small = format!("{}_small", url);
+    let small_name = format!("{name}_small");
+    psql(
+        &admin,
+        &["-c", &format!("DROP DATABASE IF EXISTS \"{small_name}\"")],
+    );
+    psql(
+        &admin,
+        &["-c", &format!("CREATE DATABASE \"{small_name}\"")],
+    );
+    psql(
+        &small,
+        &[
+            "-c",
+            "CREATE TABLE t (id int PRIMARY KEY, a int); CREATE INDEX ON t (a)",
+        ],
+    );
+    let statements = statements_per_refresh(&url, version).await;
+    let statements_small = statements_per_refresh(&small, version).await;
+    psql(&admin, &["-c", &format!("DROP DATABASE \"{small_name}\"")]);
+
     let mut conn = PgConnection::connect(&url).await.expect("connect");
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE c.relkind = 'r' AND n.nspname = 'public'",
+    let tables: Vec<(String, String)> = sqlx::query_as(
+        "SELECT n.nspname::text, c.relname::text FROM pg_class c \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+           AND n.nspname !~ '^pg_(toast|temp_)'",
     )
     .fetch_all(&mut conn)
     .await
     .expect("tables");
-    let started = Instant::now();
-    for table in &tables {
-        conn.execute(sqlx::AssertSqlSafe(format!(
-            "SELECT indexname, indexdef, pg_relation_size(indexname::regclass) FROM pg_indexes \
-             WHERE schemaname = 'public' AND tablename = '{table}'"
-        )))
-        .await
-        .expect("per-table query");
-    }
-    let per_table = started.elapsed();
+    let per_table = table_by_table(&mut conn, &tables).await;
 
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
@@ -127,20 +143,143 @@ async fn main() {
         tables.len()
     );
     println!(
-        "  hotidx snapshot (one statement, decoded): {:>9.1} ms",
+        "  hotidx full read (one statement, decoded): {:>9.1} ms",
         ms(hotidx)
     );
     println!(
-        "  psql, same statement (the floor):         {:>9.1} ms",
+        "  psql, same statement (the floor):          {:>9.1} ms",
         ms(floor)
     );
     println!(
-        "  table by table (one query each):          {:>9.1} ms",
+        "  table by table (3 queries per table):      {:>9.1} ms",
         ms(per_table)
     );
     println!(
-        "  ratios: hotidx / psql = {:.2}x (target ≤ 1.3x); table-by-table / hotidx = {:.1}x (target ≥ 20x)",
-        ms(hotidx) / ms(floor),
-        ms(per_table) / ms(hotidx)
+        "  hotidx counters refresh (one statement):   {:>9.1} ms",
+        ms(counters)
     );
+    println!(
+        "  psql, SELECT * FROM pg_stat_user_indexes: {:>9.1} ms",
+        ms(stat_view)
+    );
+    for (what, counted) in [
+        ("10,000 indexes", statements),
+        ("1 table", statements_small),
+    ] {
+        match counted {
+            Ok((full, counters)) => println!(
+                "  statements per refresh at {what} (server log): {full} (full read), \
+                 {counters} (counters)"
+            ),
+            Err(why) => println!("  statements per refresh at {what}: not counted: {why}"),
+        }
+    }
+    println!(
+        "  ratios: full / psql = {:.2}x (target ≤ 1.3x); table-by-table / full = {:.1}x \
+         (target ≥ 20x); counters / pg_stat_user_indexes = {:.2}x (target ≈ 1x), with sizes {:.2}x",
+        ms(hotidx) / ms(floor),
+        ms(per_table) / ms(hotidx),
+        ms(counters) / ms(stat_view),
+        ms(counters_sized) / ms(stat_view)
+    );
+}
+
+/// psql's own median timing of `statement` run RUNS times in one session (no connect).
+fn psql_timed(url: &str, statement: &str) -> Duration {
+    let script = std::env::temp_dir().join(format!("hotidx_bench_{}.sql", std::process::id()));
+    let body = format!("{statement};\n").repeat(RUNS);
+    std::fs::write(&script, format!("\\timing on\n\\o /dev/null\n{body}"))
+        .expect("write the psql script");
+    let timings = psql(url, &["-f", script.to_str().expect("a path")]);
+    let _ = std::fs::remove_file(&script);
+    median(
+        timings
+            .lines()
+            .filter_map(|l| l.strip_prefix("Time: "))
+            .filter_map(|t| t.split_whitespace().next()?.parse::<f64>().ok())
+            .map(|ms| Duration::from_secs_f64(ms / 1000.0))
+            .collect(),
+    )
+}
+
+/// How a tool that reads one table at a time would do it, with prepared statements: the
+/// definitions, the usage counters and the sizes of each table's indexes.
+async fn table_by_table(conn: &mut PgConnection, tables: &[(String, String)]) -> Duration {
+    let started = Instant::now();
+    for (schema, table) in tables {
+        sqlx::query(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2",
+        )
+        .bind(schema)
+        .bind(table)
+        .fetch_all(&mut *conn)
+        .await
+        .expect("definitions");
+        sqlx::query(
+            "SELECT indexrelname, idx_scan, idx_tup_read, idx_tup_fetch FROM pg_stat_user_indexes \
+             WHERE schemaname = $1 AND relname = $2",
+        )
+        .bind(schema)
+        .bind(table)
+        .fetch_all(&mut *conn)
+        .await
+        .expect("usage");
+        sqlx::query(
+            "SELECT c.reltuples, pg_table_size(c.oid), \
+                    (SELECT sum(pg_relation_size(i.indexrelid)) FROM pg_index i \
+                     WHERE i.indrelid = c.oid) \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND c.relname = $2",
+        )
+        .bind(schema)
+        .bind(table)
+        .fetch_all(&mut *conn)
+        .await
+        .expect("sizes");
+    }
+    started.elapsed()
+}
+
+/// Statements one refresh sends, counted from the server's own log: hotidx's session alone
+/// runs with `log_statement = all` (set through the URL's `options`), so every statement it sends
+/// is one `statement:` or `execute` line there. A full read, then the counters refreshes.
+async fn statements_per_refresh(url: &str, version: u32) -> Result<(usize, f64), String> {
+    let log = std::env::var("HOTIDX_BENCH_PG_LOG").unwrap_or_else(|_| {
+        format!(
+            "/var/log/postgresql/postgresql-{}-main.log",
+            version / 10_000
+        )
+    });
+    let logged = || -> Result<usize, String> {
+        let text =
+            std::fs::read(&log).map_err(|e| format!("{log}: {e} (set HOTIDX_BENCH_PG_LOG)"))?;
+        let text = String::from_utf8_lossy(&text);
+        Ok(text
+            .lines()
+            .filter(|l| l.contains("LOG:  statement: ") || l.contains("LOG:  execute "))
+            .count())
+    };
+    let counted_url = format!("{url}?options=-c%20log_statement%3Dall");
+    let target = config::parse_target(&counted_url, Source::Flag, config::DEFAULT_CONNECT_TIMEOUT)
+        .map_err(|e| e.to_string())?;
+    let mut db = Database::connect(&target, Access::ReadOnly)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut refresher = Refresher::new();
+    let mut refresh = async |full: bool| {
+        let (snapshot, _) = refresher.refresh(&mut db, full).await.expect("refresh");
+        db.alembic_versions(&snapshot).await.expect("versions");
+    };
+    let before = logged()?;
+    refresh(true).await;
+    let after_full = logged()?;
+    for _ in 0..10 {
+        refresh(false).await;
+    }
+    let after_counters = logged()?;
+    db.close().await;
+    Ok((
+        after_full - before,
+        (after_counters - after_full) as f64 / 10.0,
+    ))
 }

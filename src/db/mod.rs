@@ -2,9 +2,12 @@
 
 mod error;
 pub mod postgres;
+pub mod postgres_catalog;
+mod refresh;
 pub mod sqlite;
 
 pub use error::{DbError, server_message};
+pub use refresh::{ReadKind, Refresher};
 
 use sqlx::postgres::PgConnection;
 use sqlx::sqlite::SqliteConnection;

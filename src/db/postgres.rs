@@ -1,29 +1,13 @@
-//! PostgreSQL: connecting with libpq's conventions, and the one-statement catalog read.
+//! PostgreSQL: connecting with libpq's conventions; the catalog reads are in `postgres_catalog`.
 
 use std::io::ErrorKind;
 
-use serde::Deserialize;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection};
 
 use super::DbError;
-use crate::catalog::{BackendKind, CatalogSnapshot, IndexInfo, TableInfo};
+pub use super::postgres_catalog::{LAST_SCAN_SINCE, catalog_query, counters_query, snapshot};
 use crate::config::PostgresTarget;
-
-const CATALOG_QUERY: &str = include_str!("catalog_postgres.sql");
-
-/// `pg_stat_get_lastscan` (and the `last_idx_scan` column) arrived in PostgreSQL 16.
-pub const LAST_SCAN_SINCE: u32 = 160_000;
-
-/// The catalog statement for a server version: the only part that varies is `last_idx_scan`.
-pub fn catalog_query(server_version_num: u32) -> String {
-    let last_scan = if server_version_num >= LAST_SCAN_SINCE {
-        "pg_stat_get_lastscan(i.indexrelid)"
-    } else {
-        "NULL"
-    };
-    CATALOG_QUERY.replace("{LAST_SCAN}", last_scan)
-}
 
 /// How long an inspection statement may wait for a lock: reading must never hang behind DDL.
 pub const INSPECTION_LOCK_TIMEOUT_MS: u32 = 2000;
@@ -109,55 +93,6 @@ fn without_source_location(text: &str) -> String {
     } else {
         text
     }
-}
-
-#[derive(Deserialize)]
-struct RawCatalog {
-    server_version: String,
-    stats_reset: Option<String>,
-    tables: Vec<TableInfo>,
-    indexes: Vec<IndexInfo>,
-}
-
-pub async fn snapshot(conn: &mut PgConnection) -> Result<CatalogSnapshot, DbError> {
-    let version_num = conn.server_version_num().unwrap_or(0);
-    let query = catalog_query(version_num);
-    let json: String = sqlx::query_scalar(sqlx::AssertSqlSafe(query))
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(|e| DbError::query(catalog_context(&e), e))?;
-    let raw: RawCatalog = serde_json::from_str(&json).map_err(|e| DbError::Query {
-        context: "decoding the PostgreSQL catalog".into(),
-        reason: e.to_string(),
-    })?;
-    Ok(CatalogSnapshot {
-        backend: BackendKind::Postgres,
-        server_version: format!("PostgreSQL {}", short_version(&raw.server_version)),
-        server_version_num: version_num,
-        usage_tracked: true,
-        sizes_known: true,
-        stats_reset: raw.stats_reset,
-        tables: raw.tables,
-        indexes: raw.indexes,
-    })
-}
-
-fn catalog_context(error: &sqlx::Error) -> String {
-    let locked =
-        matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03"));
-    if locked {
-        format!(
-            "reading the PostgreSQL catalog waited more than {INSPECTION_LOCK_TIMEOUT_MS} ms for a \
-             lock (DDL running?); try again"
-        )
-    } else {
-        "reading the PostgreSQL catalog".to_string()
-    }
-}
-
-/// `15.20 (Debian 15.20-0+deb12u1)` → `15.20`.
-fn short_version(full: &str) -> &str {
-    full.split_whitespace().next().unwrap_or(full)
 }
 
 /// The rows of `alembic_version` (usually one), or `None` when there is no such table. Looked

@@ -282,6 +282,14 @@ pub async fn alembic_versions(conn: &mut SqliteConnection) -> Result<Option<Vec<
     Ok(Some(rows))
 }
 
+/// Changes whenever another connection commits to the file (`PRAGMA data_version`).
+pub async fn data_version(conn: &mut SqliteConnection) -> Result<i64, DbError> {
+    sqlx::query_scalar("PRAGMA data_version")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| DbError::query("reading SQLite's data_version", e))
+}
+
 pub async fn close(conn: SqliteConnection) {
     let _ = conn.close().await;
 }

@@ -1,0 +1,23 @@
+-- Fragments both catalog statements share; each part starts with a line
+-- naming it in braces.
+-- {LOCKED}
+-- Relations someone holds or awaits ACCESS EXCLUSIVE on (ALTER TABLE, a plain DROP INDEX):
+-- pg_relation_size takes ACCESS SHARE, so these are not sized and the read never queues.
+locked AS (
+  SELECT DISTINCT l.relation AS oid
+  FROM pg_locks l
+  WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+)
+-- {FINGERPRINT}
+-- Changes whenever a user table or index is created, dropped, renamed or altered: any
+-- transactional update of its pg_class, pg_index or pg_namespace row gives the row a new xmin.
+-- An empty database has the empty fingerprint.
+(SELECT COALESCE(md5(string_agg(concat_ws(':', c.oid, c.xmin, i.xmin, n.xmin), ','
+                                ORDER BY c.oid)), '')
+ FROM pg_class c
+ JOIN pg_namespace n ON n.oid = c.relnamespace
+ LEFT JOIN pg_index i ON i.indexrelid = c.oid
+ WHERE c.relkind IN ('r', 'p', 'm', 'i', 'I')
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND n.nspname !~ '^pg_(toast|temp_)')
