@@ -42,7 +42,7 @@ fn pg_parent() -> CatalogSnapshot {
 
 fn app(snapshot: CatalogSnapshot, version: Option<&str>) -> App {
     let mut app = App::new("postgres@db.internal:5432/mdraft".into(), false);
-    let Some(Effect::Refresh { seq }) = app.refresh_due(Instant::now()).pop() else {
+    let Some(Effect::Refresh { seq, .. }) = app.refresh_due(Instant::now()).pop() else {
         panic!("a refresh");
     };
     app.on_db(DbEvent::Refreshed {
@@ -169,7 +169,7 @@ fn help_overlay_and_an_error_state() {
     app.popup = Some(Popup::Help);
     both_sizes("help", &app);
     let mut app = self::app(pg_parent(), Some(PARENT_REVISION));
-    let Some(Effect::Refresh { seq }) = app.refresh_due(Instant::now()).pop() else {
+    let Some(Effect::Refresh { seq, .. }) = app.refresh_due(Instant::now()).pop() else {
         panic!()
     };
     app.on_db(DbEvent::RefreshFailed {

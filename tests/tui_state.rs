@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use common::snapshots::{index, parent, upgrade_plan};
 use common::tui::{key, loaded, press};
 use crossterm::event::KeyCode;
+use hotidx::catalog::CatalogSnapshot;
 use hotidx::migration::PARENT_REVISION;
 use hotidx::migration::plan::Direction;
 use hotidx::migration::progress::{BuildProgress, RunEvent, RunFailure, RunOutcome};
@@ -260,7 +261,7 @@ fn an_unchanged_refresh_keeps_rows_and_selection() {
     press(&mut app, "jj");
     let (rows, selected) = (app.rows.clone(), app.index_selected);
     let seq = match app.refresh_due(Instant::now()).as_slice() {
-        [Effect::Refresh { seq }] => *seq,
+        [Effect::Refresh { seq, .. }] => *seq,
         _ => panic!(),
     };
     app.on_db(DbEvent::Refreshed {
@@ -270,7 +271,58 @@ fn an_unchanged_refresh_keeps_rows_and_selection() {
         at: "12:00:05".into(),
     });
     assert_eq!((app.rows.clone(), app.index_selected), (rows, selected));
-    assert_eq!(app.refreshed_at.as_deref(), Some("12:00:05"));
+    // Nothing new: the header keeps the time of the last change and nothing is redrawn.
+    assert_eq!(app.changed_at.as_deref(), Some("12:00:00"));
+    assert!(!app.dirty, "an unchanged refresh draws nothing");
+}
+
+/// Answers the refresh the timer asks for with `snapshot`.
+fn refresh_with(app: &mut App, snapshot: CatalogSnapshot, at: &str) {
+    let seq = match app.refresh_due(Instant::now()).as_slice() {
+        [Effect::Refresh { seq, full: false }] => *seq,
+        other => panic!("the timer asks for counters only: {other:?}"),
+    };
+    app.dirty = false;
+    app.on_db(DbEvent::Refreshed {
+        seq,
+        snapshot: Box::new(snapshot),
+        versions: Some(vec![PARENT_REVISION.into()]),
+        at: at.into(),
+    });
+}
+
+#[test]
+fn new_counters_redraw_and_scan_rates_fall_back_to_zero_when_scans_stop() {
+    let mut snapshot = parent();
+    for i in &mut snapshot.indexes {
+        i.usage = Some(Default::default());
+    }
+    let mut app = loaded(snapshot.clone());
+    snapshot.indexes[0].usage.as_mut().unwrap().idx_scan = 50;
+    std::thread::sleep(Duration::from_millis(20));
+    refresh_with(&mut app, snapshot.clone(), "12:00:05");
+    assert!(app.dirty);
+    assert_eq!(app.changed_at.as_deref(), Some("12:00:05"));
+    let rate = app.data.as_ref().unwrap().scan_rates[0].unwrap();
+    assert!(rate > 0.0, "{rate}");
+    // Same counters again: the rate on screen must not stay at the old figure.
+    refresh_with(&mut app, snapshot.clone(), "12:00:10");
+    assert!(app.dirty);
+    assert_eq!(app.data.as_ref().unwrap().scan_rates[0], Some(0.0));
+    assert_eq!(app.changed_at.as_deref(), Some("12:00:10"));
+    // And once more: now truly nothing moved.
+    refresh_with(&mut app, snapshot, "12:00:15");
+    assert!(!app.dirty);
+    assert_eq!(app.changed_at.as_deref(), Some("12:00:10"));
+}
+
+#[test]
+fn capital_r_reads_the_definitions_again() {
+    let mut app = loaded(parent());
+    assert!(matches!(
+        press(&mut app, "R").as_slice(),
+        [Effect::Refresh { full: true, .. }]
+    ));
 }
 
 #[test]

@@ -70,8 +70,10 @@ pub enum DbEvent {
 /// What `update` asks the runtime to do; the state update itself never touches the database.
 #[derive(Debug, Clone)]
 pub enum Effect {
+    /// `full`: definitions too, not only the counters (`R`, after a build).
     Refresh {
         seq: u64,
+        full: bool,
     },
     Plan {
         direction: Direction,

@@ -85,7 +85,12 @@ async fn event_loop(
             Some(event) = db_rx.recv() => app.on_db(event),
             _ = refresh.tick() => app.refresh_due(Instant::now()),
             _ = age.tick(), if app.refresh_in_flight.is_some() => {
-                app.dirty = true;
+                // Only an answer late by a second or more changes the header; a redraw that
+                // changes nothing still writes bytes (colour resets, the cursor).
+                let late = app
+                    .refresh_in_flight
+                    .is_some_and(|(_, since)| since.elapsed() >= Duration::from_secs(1));
+                app.dirty |= late;
                 Vec::new()
             }
             _ = sigterm.recv() => {

@@ -9,7 +9,7 @@ use tokio::sync::{Mutex, mpsc, watch};
 
 use super::action::{DbEvent, Effect};
 use crate::config::Target;
-use crate::db::{Access, Database, DbError};
+use crate::db::{Access, Database, DbError, Refresher};
 use crate::explain::report::{ProbeOptions, report};
 use crate::migration::plan::{self, Direction, Plan, PlanOptions};
 use crate::migration::progress::Session;
@@ -24,8 +24,9 @@ const LOCK_ATTEMPTS: u32 = 3;
 pub struct Worker {
     target: Target,
     events: UnboundedSender<DbEvent>,
-    /// The inspection session, kept between refreshes and reopened after a failure.
-    session: Arc<Mutex<Option<Database>>>,
+    /// The inspection session, kept between refreshes and reopened after a failure, with
+    /// what its refreshes have read so far.
+    session: Arc<Mutex<Option<(Database, Refresher)>>>,
     cancel: Option<watch::Sender<bool>>,
 }
 
@@ -42,7 +43,7 @@ impl Worker {
     /// Starts what an effect asks for and returns at once.
     pub fn handle(&mut self, effect: Effect) {
         match effect {
-            Effect::Refresh { seq } => self.refresh(seq),
+            Effect::Refresh { seq, full } => self.refresh(seq, full),
             Effect::Plan { direction } => self.plan(direction),
             Effect::Run(plan) => self.run(*plan),
             Effect::CancelRun => {
@@ -56,7 +57,7 @@ impl Worker {
         }
     }
 
-    fn refresh(&self, seq: u64) {
+    fn refresh(&self, seq: u64, full: bool) {
         let (target, session, events) = (
             self.target.clone(),
             self.session.clone(),
@@ -64,7 +65,8 @@ impl Worker {
         );
         tokio::spawn(async move {
             let mut guard = session.lock().await;
-            let answer = tokio::time::timeout(REFRESH_TIMEOUT, read(&target, &mut guard)).await;
+            let answer =
+                tokio::time::timeout(REFRESH_TIMEOUT, read(&target, &mut guard, full)).await;
             let event = match answer {
                 Ok(Ok((snapshot, versions))) => DbEvent::Refreshed {
                     seq,
@@ -178,15 +180,17 @@ impl Worker {
 
 async fn read(
     target: &Target,
-    session: &mut Option<Database>,
+    session: &mut Option<(Database, Refresher)>,
+    full: bool,
 ) -> Result<(crate::catalog::CatalogSnapshot, Option<Vec<String>>), DbError> {
     if session.is_none() {
-        *session = Some(Database::connect(target, Access::ReadOnly).await?);
+        let db = Database::connect(target, Access::ReadOnly).await?;
+        *session = Some((db, Refresher::new()));
     }
-    let Some(db) = session.as_mut() else {
+    let Some((db, refresher)) = session.as_mut() else {
         return Err(DbError::Failed("no session".into()));
     };
-    let snapshot = db.snapshot().await?;
+    let (snapshot, _) = refresher.refresh(db, full).await?;
     let versions = db.alembic_versions(&snapshot).await?;
     Ok((snapshot, versions))
 }

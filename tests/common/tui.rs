@@ -23,7 +23,7 @@ pub fn press(app: &mut App, keys: &str) -> Vec<Effect> {
 pub fn loaded(snapshot: CatalogSnapshot) -> App {
     let mut app = App::new("postgres@db:5432/mdraft".into(), false);
     let seq = match app.refresh_due(Instant::now()).as_slice() {
-        [Effect::Refresh { seq }] => *seq,
+        [Effect::Refresh { seq, .. }] => *seq,
         other => panic!("{other:?}"),
     };
     app.on_db(DbEvent::Refreshed {

@@ -6,7 +6,7 @@ mod explain;
 
 pub use explain::ExplainState;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent};
 
@@ -60,8 +60,9 @@ pub struct App {
     pub read_only: bool,
     pub focus: Focus,
     pub data: Option<Loaded>,
-    /// Time of the last answer, `HH:MM:SS`.
-    pub refreshed_at: Option<String>,
+    /// When a refresh last brought different data, `HH:MM:SS`: the header shows it, so a
+    /// refresh that finds nothing new redraws nothing.
+    pub changed_at: Option<String>,
     pub refresh_error: Option<String>,
     pub refresh_in_flight: Option<(u64, Instant)>,
     seq: u64,
@@ -94,7 +95,7 @@ impl App {
             read_only,
             focus: Focus::Tables,
             data: None,
-            refreshed_at: None,
+            changed_at: None,
             refresh_error: None,
             refresh_in_flight: None,
             seq: 0,
@@ -117,14 +118,26 @@ impl App {
         }
     }
 
-    /// The refresh timer fired (or `R`): ask for data unless a request is already out.
+    /// The refresh timer fired: ask for the counters unless a request is already out.
     pub fn refresh_due(&mut self, now: Instant) -> Vec<Effect> {
+        self.request_refresh(now, false)
+    }
+
+    /// `R`, or a build ended: read everything again, definitions included.
+    pub fn refresh_now(&mut self, now: Instant) -> Vec<Effect> {
+        self.request_refresh(now, true)
+    }
+
+    fn request_refresh(&mut self, now: Instant, full: bool) -> Vec<Effect> {
         if self.refresh_in_flight.is_some() {
             return Vec::new();
         }
         self.seq += 1;
         self.refresh_in_flight = Some((self.seq, now));
-        vec![Effect::Refresh { seq: self.seq }]
+        vec![Effect::Refresh {
+            seq: self.seq,
+            full,
+        }]
     }
 
     /// The table the tables pane selects; row 0 is "all tables".
@@ -224,7 +237,7 @@ impl App {
             }
             Action::Back | Action::Confirm | Action::Resize => {}
             Action::Help => self.open(Popup::Help),
-            Action::Refresh => return self.refresh_due(Instant::now()),
+            Action::Refresh => return self.refresh_now(Instant::now()),
             Action::Quit if self.build_running() => self.open(Popup::QuitWhileBuilding),
             Action::Quit => {
                 self.should_quit = true;
@@ -306,7 +319,7 @@ impl App {
                     self.should_quit = true;
                     return vec![Effect::Quit];
                 }
-                return self.refresh_due(Instant::now());
+                return self.refresh_now(Instant::now());
             }
         }
         Vec::new()
@@ -324,24 +337,26 @@ impl App {
             self.dirty = false;
             return;
         }
-        self.refresh_in_flight = None;
-        self.refresh_error = None;
-        self.refreshed_at = Some(at);
-        if self
-            .data
-            .as_ref()
-            .is_some_and(|d| d.same_as(&snapshot, &versions))
+        let now = Instant::now();
+        // The header said "refreshing…" while the answer was late: that must go.
+        let waited = self
+            .refresh_in_flight
+            .take()
+            .is_some_and(|(_, since)| now.duration_since(since) >= Duration::from_millis(900));
+        let recovered = self.refresh_error.take().is_some();
+        if let Some(data) = self.data.as_mut()
+            && data.same_as(&snapshot, &versions)
+            && data.scan_rates.iter().all(|r| r.is_none_or(|r| r == 0.0))
         {
-            // Definitions and counters as before: only the time in the header moved.
+            // Definitions and counters as before: nothing on screen moves, nothing is drawn.
+            // The data is confirmed as of now, which is also where the next rates start.
+            data.taken = now;
+            self.dirty = recovered || waited;
             return;
         }
+        self.changed_at = Some(at);
         let previous = self.data.take();
-        self.data = Some(Loaded::new(
-            snapshot,
-            versions,
-            Instant::now(),
-            previous.as_ref(),
-        ));
+        self.data = Some(Loaded::new(snapshot, versions, now, previous.as_ref()));
         self.recompute_rows();
     }
 }

@@ -67,19 +67,19 @@ fn elide_left(text: &str, width: usize) -> String {
     format!("…{keep}")
 }
 
-/// `refreshed 12:01:02`, or `refreshing… (data 7 s old)` while a slow answer is awaited.
+/// `unchanged since 12:01:02` (the last refresh that brought anything new: a refresh that finds
+/// nothing new draws nothing), or `refreshing… (data 7 s old)` while a slow answer is awaited.
 fn freshness(app: &App, now: Instant) -> String {
-    match (&app.refresh_in_flight, &app.refreshed_at) {
-        (Some((_, since)), at) if now.duration_since(*since).as_secs() >= 1 => {
+    match (&app.refresh_in_flight, &app.changed_at) {
+        (Some((_, since)), _) if now.duration_since(*since).as_secs() >= 1 => {
             let age = app
                 .data
                 .as_ref()
                 .map(|d| format!("data {} s old", now.duration_since(d.taken).as_secs()))
                 .unwrap_or_else(|| "no data yet".into());
-            let _ = at;
             format!(" · refreshing… ({age})")
         }
-        (_, Some(at)) => format!(" · refreshed {at}"),
+        (_, Some(at)) => format!(" · unchanged since {at}"),
         (_, None) => " · connecting…".into(),
     }
 }
