@@ -2,6 +2,8 @@
 //! another index with the same uniqueness, never scanned since the statistics reset. Shared by
 //! the `indexes` command and the TUI, computed once per snapshot.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::catalog::{CatalogSnapshot, IndexInfo};
@@ -18,8 +20,33 @@ pub struct Finding {
     pub size_bytes: Option<i64>,
 }
 
-/// Findings for one index, in the order a DBA would act on them.
-pub fn for_index(snapshot: &CatalogSnapshot, index: &IndexInfo) -> Vec<Finding> {
+/// Findings of every index, by position in the snapshot. Each index is compared with the other
+/// indexes of its own table only, so the cost grows with the indexes, not with their square.
+pub fn by_index(snapshot: &CatalogSnapshot) -> Vec<Vec<Finding>> {
+    let mut by_table: HashMap<(&str, &str), Vec<&IndexInfo>> = HashMap::new();
+    for index in &snapshot.indexes {
+        by_table
+            .entry((&index.schema, &index.table))
+            .or_default()
+            .push(index);
+    }
+    snapshot
+        .indexes
+        .iter()
+        .map(|index| {
+            let siblings = &by_table[&(index.schema.as_str(), index.table.as_str())];
+            for_index(snapshot, index, siblings)
+        })
+        .collect()
+}
+
+/// Findings for one index, in the order a DBA would act on them; `siblings` are the indexes of
+/// its table (itself included).
+fn for_index(
+    snapshot: &CatalogSnapshot,
+    index: &IndexInfo,
+    siblings: &[&IndexInfo],
+) -> Vec<Finding> {
     let finding = |kind, text: String| Finding {
         kind,
         index: index.display_name(),
@@ -36,10 +63,10 @@ pub fn for_index(snapshot: &CatalogSnapshot, index: &IndexInfo) -> Vec<Finding> 
     }
     let plain = |i: &IndexInfo| i.valid && i.method == "btree" && i.predicate.is_none();
     if plain(index) && !index.unique {
-        let wider = snapshot
-            .indexes
+        let wider = siblings
             .iter()
-            .filter(|o| o.name != index.name && o.schema == index.schema && o.table == index.table)
+            .copied()
+            .filter(|o| o.name != index.name)
             .filter(|o| plain(o) && o.columns.len() >= index.columns.len())
             .find(|o| o.columns.iter().zip(&index.columns).all(|(a, b)| a == b));
         // Of two identical indexes only one is redundant: the later name, unless the earlier
@@ -102,11 +129,7 @@ fn expected_note(index: &IndexInfo) -> &'static str {
 
 /// Every finding of a snapshot, biggest cost first.
 pub fn all(snapshot: &CatalogSnapshot) -> Vec<Finding> {
-    let mut found: Vec<Finding> = snapshot
-        .indexes
-        .iter()
-        .flat_map(|i| for_index(snapshot, i))
-        .collect();
+    let mut found: Vec<Finding> = by_index(snapshot).into_iter().flatten().collect();
     found.sort_by_key(|f| std::cmp::Reverse(f.size_bytes.unwrap_or(0)));
     found
 }

@@ -17,6 +17,8 @@ pub struct Loaded {
     pub flagged_tables: HashSet<(String, String)>,
     /// What deserves a look on each index, by position in the snapshot.
     pub findings: Vec<Vec<String>>,
+    /// How many indexes each table has, by position in the snapshot: counted once, not per frame.
+    pub index_counts: Vec<usize>,
     pub taken: Instant,
 }
 
@@ -41,11 +43,10 @@ impl Loaded {
                 flagged_tables.insert((schema.clone(), index.table.clone()));
             }
         }
-        let findings = snapshot
-            .indexes
-            .iter()
-            .map(|i| {
-                crate::findings::for_index(&snapshot, i)
+        let findings = crate::findings::by_index(&snapshot)
+            .into_iter()
+            .map(|found| {
+                found
                     .into_iter()
                     .map(|f| match f.kind {
                         // Short in a pane: the full sentence is in `hotidx indexes`.
@@ -56,8 +57,23 @@ impl Loaded {
                     .collect()
             })
             .collect();
+        let mut per_table: HashMap<(&str, &str), usize> = HashMap::new();
+        for index in &snapshot.indexes {
+            *per_table.entry((&index.schema, &index.table)).or_default() += 1;
+        }
+        let index_counts = snapshot
+            .tables
+            .iter()
+            .map(|t| {
+                per_table
+                    .get(&(t.schema.as_str(), t.name.as_str()))
+                    .copied()
+            })
+            .map(Option::unwrap_or_default)
+            .collect();
         Loaded {
             snapshot,
+            index_counts,
             status,
             scan_rates,
             flagged_tables,

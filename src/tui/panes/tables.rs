@@ -45,7 +45,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let flagged = data
                 .flagged_tables
                 .contains(&(table.schema.clone(), table.name.clone()));
-            let count = data.snapshot.indexes_of(table).count();
+            let count = data.index_counts[n - 1];
             Row::new(vec![
                 Cell::from(if flagged {
                     Span::styled("!", theme.bad())
