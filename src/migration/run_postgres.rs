@@ -11,7 +11,7 @@ use tokio::sync::{mpsc::UnboundedSender, watch};
 use super::plan::{Direction, Plan, Step};
 use super::progress::{BuildProgress, RunEvent, RunFailure, RunOutcome, Session};
 use crate::config::PostgresTarget;
-use crate::db::{Database, postgres, server_message};
+use crate::db::{postgres, server_message};
 
 /// How often the second connection reads progress while a statement runs.
 const POLL: Duration = Duration::from_millis(250);
@@ -27,7 +27,6 @@ pub struct RunSettings {
 }
 
 struct Run<'a> {
-    target: &'a PostgresTarget,
     conn: PgConnection,
     watcher: PgConnection,
     pid: i32,
@@ -67,7 +66,6 @@ pub async fn run(
         .await
         .map_err(|e| failure(e.to_string()))?;
     let mut run = Run {
-        target,
         conn,
         watcher,
         pid: 0,
@@ -250,19 +248,16 @@ impl Run<'_> {
         long_transactions(&mut self.watcher, self.pid).await
     }
 
-    /// Every index must be as the plan meant before the version row moves.
+    /// Every index must be as the plan meant before the version row moves. Read on the
+    /// watcher's read-only session: a new connection would cost a TLS handshake for nothing.
     async fn verify(&mut self) -> Result<(), String> {
-        let mut db = Database::Postgres(
-            postgres::connect(self.target, true)
-                .await
-                .map_err(|e| e.to_string())?,
-        );
-        let snapshot = db.snapshot().await.map_err(|e| e.to_string())?;
-        let versions = db
-            .alembic_versions(&snapshot)
+        let snapshot = postgres::snapshot(&mut self.watcher)
             .await
             .map_err(|e| e.to_string())?;
-        db.close().await;
+        let schema = snapshot.find_table("conversions").map(|t| t.schema.clone());
+        let versions = postgres::alembic_versions(&mut self.watcher, schema.as_deref())
+            .await
+            .map_err(|e| e.to_string())?;
         let status = super::migration_status(&snapshot, versions);
         let wrong = super::plan::unmet(&status, self.plan);
         if wrong.is_empty() {
