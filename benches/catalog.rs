@@ -6,61 +6,22 @@
 //! round trip) vs reading the catalog table by table (what hotidx must never do); the counters
 //! refresh vs psql reading pg_stat_user_indexes; statements per refresh, counted by the server.
 
-use std::process::Command;
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::{ensure_wide_database, median, psql};
 use hotidx::config::{self, Source, Target};
 use hotidx::db::{Access, Database, ReadKind, Refresher, postgres};
 use sqlx::{Connection, PgConnection};
 
 const RUNS: usize = 7;
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-fn url() -> String {
-    std::env::var("HOTIDX_BENCH_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/hotidx_bench".into())
-}
-
-fn psql(url: &str, args: &[&str]) -> String {
-    let out = Command::new("psql")
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1"])
-        .args(args)
-        .arg(url)
-        .output()
-        .expect("psql on PATH");
-    assert!(
-        out.status.success(),
-        "psql: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[tokio::main]
 async fn main() {
-    let url = url();
-    let admin = format!(
-        "{}/postgres",
-        &url[..url.rfind('/').expect("a database in the URL")]
-    );
-    let name = &url[url.rfind('/').map_or(0, |i| i + 1)..];
-    let exists = psql(
-        &admin,
-        &[
-            "-Atc",
-            &format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"),
-        ],
-    );
-    if exists.trim() != "1" {
-        eprintln!("creating {name} with 2,000 tables and 10,000 indexes (a few minutes)…");
-        psql(&admin, &["-c", &format!("CREATE DATABASE \"{name}\"")]);
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/wide_schema.sql");
-        psql(&url, &["-f", script]);
-    }
+    let url = common::wide_database_url();
+    ensure_wide_database(&url);
+    let (admin, name) = common::admin_url_and_name(&url);
 
     let target = config::parse_target(&url, Source::Flag, config::DEFAULT_CONNECT_TIMEOUT)
         .expect("a PostgreSQL URL");
