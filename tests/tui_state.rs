@@ -317,12 +317,38 @@ fn new_counters_redraw_and_scan_rates_fall_back_to_zero_when_scans_stop() {
 }
 
 #[test]
-fn capital_r_reads_the_definitions_again() {
+fn capital_r_reads_the_definitions_again_even_while_a_refresh_is_out() {
     let mut app = loaded(parent());
     assert!(matches!(
         press(&mut app, "R").as_slice(),
         [Effect::Refresh { full: true, .. }]
     ));
+
+    let mut app = loaded(parent());
+    let seq = match app.refresh_due(Instant::now()).as_slice() {
+        [Effect::Refresh { seq, full: false }] => *seq,
+        other => panic!("{other:?}"),
+    };
+    assert!(press(&mut app, "R").is_empty(), "one request at a time");
+    let next = app.on_db(DbEvent::Refreshed {
+        seq,
+        snapshot: Box::new(parent()),
+        versions: Some(vec![PARENT_REVISION.into()]),
+        at: "12:00:05".into(),
+    });
+    assert!(
+        matches!(next.as_slice(), [Effect::Refresh { full: true, .. }]),
+        "the full read follows: {next:?}"
+    );
+    // And only once.
+    let seq = app.refresh_in_flight.unwrap().0;
+    let after = app.on_db(DbEvent::Refreshed {
+        seq,
+        snapshot: Box::new(parent()),
+        versions: Some(vec![PARENT_REVISION.into()]),
+        at: "12:00:06".into(),
+    });
+    assert!(after.is_empty(), "{after:?}");
 }
 
 #[test]

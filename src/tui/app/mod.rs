@@ -65,6 +65,8 @@ pub struct App {
     pub changed_at: Option<String>,
     pub refresh_error: Option<String>,
     pub refresh_in_flight: Option<(u64, Instant)>,
+    /// `R` came while a counters refresh was out: a full read follows its answer.
+    full_refresh_waiting: bool,
     seq: u64,
     pub table_selected: usize,
     pub index_selected: usize,
@@ -98,6 +100,7 @@ impl App {
             changed_at: None,
             refresh_error: None,
             refresh_in_flight: None,
+            full_refresh_waiting: false,
             seq: 0,
             table_selected: 0,
             index_selected: 0,
@@ -130,8 +133,11 @@ impl App {
 
     fn request_refresh(&mut self, now: Instant, full: bool) -> Vec<Effect> {
         if self.refresh_in_flight.is_some() {
+            // A full read asked for while a counters refresh is out goes next, not nowhere.
+            self.full_refresh_waiting |= full;
             return Vec::new();
         }
+        let full = std::mem::take(&mut self.full_refresh_waiting) || full;
         self.seq += 1;
         self.refresh_in_flight = Some((self.seq, now));
         vec![Effect::Refresh {
@@ -282,7 +288,12 @@ impl App {
                 snapshot,
                 versions,
                 at,
-            } => self.refreshed(seq, *snapshot, versions, at),
+            } => {
+                self.refreshed(seq, *snapshot, versions, at);
+                if self.full_refresh_waiting && self.refresh_in_flight.is_none() {
+                    return self.refresh_now(Instant::now());
+                }
+            }
             DbEvent::RefreshFailed { seq, error } => {
                 if seq == self.seq {
                     self.refresh_in_flight = None;
