@@ -48,6 +48,15 @@ pub fn count(value: i64) -> String {
     }
 }
 
+/// 10_000 → `10k`, for a three-character column; exact below a thousand.
+pub fn count_short(value: usize) -> String {
+    match value {
+        v if v < 1_000 => v.to_string(),
+        v if v < 999_500 => format!("{:.0}k", v as f64 / 1e3),
+        v => format!("{:.1}M", v as f64 / 1e6),
+    }
+}
+
 /// 1234567 → `1,234,567`.
 pub fn grouped(value: i64) -> String {
     let digits = value.unsigned_abs().to_string();
@@ -71,6 +80,15 @@ mod tests {
         assert_eq!(bytes(Some(8192)), "8.0 KiB");
         assert_eq!(bytes(Some(3 * 1024 * 1024 / 2)), "1.5 MiB");
         assert_eq!(bytes(None), "unknown");
+    }
+
+    #[test]
+    fn short_counts_fit_three_columns_up_to_a_hundred_thousand() {
+        assert_eq!(count_short(999), "999");
+        assert_eq!(count_short(10_000), "10k");
+        assert_eq!(count_short(99_499), "99k");
+        assert_eq!(count_short(120_000), "120k");
+        assert_eq!(count_short(2_500_000), "2.5M");
     }
 
     #[test]

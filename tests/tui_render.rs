@@ -265,3 +265,28 @@ fn the_explain_view_shows_the_plan_verdict_and_reasons() {
     });
     both_sizes("explain", &app);
 }
+
+#[test]
+fn ten_thousand_indexes_count_in_a_narrow_column() {
+    let mut snapshot = parent();
+    for t in 0..2_000 {
+        let table = format!("wide_{t:04}");
+        snapshot.tables.push(common::snapshots::table(&table));
+        for c in ["a", "b", "c", "d", "e"] {
+            let name = format!("{table}_{c}");
+            snapshot.indexes.push(index(&name, &table, &[c]));
+        }
+    }
+    let total = snapshot.indexes.len();
+    let app = app(snapshot, Some(PARENT_REVISION));
+    let screen = screen(&app, 80, 24);
+    let all = screen.lines().find(|l| l.contains("(all)")).unwrap();
+    // The tables pane's part of the line: 10,004 indexes, not cut to "100" by a narrow column.
+    let tables_pane: String = all
+        .chars()
+        .skip(1)
+        .take_while(|c| !"┃│".contains(*c))
+        .collect();
+    assert!(tables_pane.ends_with(" 10k"), "{all}");
+    assert!(screen.contains(&format!("· {total} ·")), "{screen}");
+}

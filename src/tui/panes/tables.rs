@@ -19,9 +19,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     let visible = area.height.saturating_sub(3) as usize;
     let total = data.snapshot.tables.len() + 1;
+    // The "(all)" count is the largest: it sets the count column's width (3 up to 99k).
+    let all = units::count_short(data.snapshot.indexes.len());
+    let count_width = all.chars().count().max(3);
     // Borders, marker, rows, size, count and the four gaps between the five columns.
     let name_width = (area.width as usize)
-        .saturating_sub(2 + 1 + 5 + 5 + 3 + 4)
+        .saturating_sub(2 + 1 + 5 + 5 + count_width + 4)
         .max(6);
     let rows: Vec<Row> = window(app.table_selected, total, visible)
         .map(|n| {
@@ -31,13 +34,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Default::default()
             };
             if n == 0 {
-                let count = data.snapshot.indexes.len();
                 return Row::new(vec![
                     Cell::from(" "),
                     Cell::from("(all)"),
                     Cell::from(""),
                     Cell::from(""),
-                    Cell::from(format!("{count:>3}")),
+                    Cell::from(format!("{all:>count_width$}")),
                 ])
                 .style(style);
             }
@@ -45,7 +47,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let flagged = data
                 .flagged_tables
                 .contains(&(table.schema.clone(), table.name.clone()));
-            let count = data.index_counts[n - 1];
+            let count = units::count_short(data.index_counts[n - 1]);
             Row::new(vec![
                 Cell::from(if flagged {
                     Span::styled("!", theme.bad())
@@ -61,7 +63,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                         .unwrap_or_else(|| "?".into())
                 )),
                 Cell::from(format!("{:>5}", units::bytes_short(table.size_bytes))),
-                Cell::from(format!("{count:>3}")),
+                Cell::from(format!("{count:>count_width$}")),
             ])
             .style(style)
         })
@@ -71,9 +73,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Constraint::Length(name_width as u16),
         Constraint::Length(5),
         Constraint::Length(5),
-        Constraint::Length(3),
+        Constraint::Length(count_width as u16),
     ];
-    let header = Row::new(vec!["", "TABLE", " ROWS", " SIZE", " IX"]).style(theme.dim());
+    let ix = format!("{:>count_width$}", "IX");
+    let header = Row::new(vec!["", "TABLE", " ROWS", " SIZE", &ix]).style(theme.dim());
     let table = Table::new(rows, widths)
         .header(header)
         .block(block)
