@@ -51,7 +51,11 @@ impl Worker {
                     let _ = cancel.send(true);
                 }
             }
-            Effect::Explain { probe, options } => self.explain(probe, options),
+            Effect::Explain {
+                probe,
+                options,
+                snapshot,
+            } => self.explain(probe, options, snapshot),
             Effect::ExplainSql { sql, analyze } => self.explain_sql(sql, analyze),
             Effect::Quit => {}
         }
@@ -161,12 +165,20 @@ impl Worker {
         });
     }
 
-    fn explain(&self, probe: &'static crate::probes::Probe, options: ProbeOptions) {
+    fn explain(
+        &self,
+        probe: &'static crate::probes::Probe,
+        options: ProbeOptions,
+        shown: Option<Box<crate::catalog::CatalogSnapshot>>,
+    ) {
         let (target, events) = (self.target.clone(), self.events.clone());
         tokio::spawn(async move {
             let answer = async {
                 let mut db = Database::connect(&target, Access::ReadOnly).await?;
-                let snapshot = db.snapshot().await?;
+                let snapshot = match shown {
+                    Some(snapshot) => *snapshot,
+                    None => db.snapshot().await?,
+                };
                 let report = report(&target, &mut db, &snapshot, probe, options).await;
                 db.close().await;
                 report

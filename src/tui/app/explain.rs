@@ -63,7 +63,12 @@ impl App {
             compare,
             read_only: self.read_only,
         };
-        vec![Effect::Explain { probe, options }]
+        let snapshot = self.data.as_ref().map(|d| Box::new(d.snapshot.clone()));
+        vec![Effect::Explain {
+            probe,
+            options,
+            snapshot,
+        }]
     }
 
     /// Keys while the editor has them: F5 or Ctrl-R plans, F6 analyzes, Alt-Up/Down walk the
