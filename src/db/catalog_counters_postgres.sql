@@ -15,8 +15,7 @@ SELECT json_build_object(
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'm')
-      AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-      AND n.nspname !~ '^pg_(toast|temp_)'), '[]'),
+      AND {USER_SCHEMA}), '[]'),
   'indexes', COALESCE((
     SELECT json_agg(json_build_array(
              i.indexrelid::bigint,
@@ -32,8 +31,7 @@ SELECT json_build_object(
     FROM pg_index i
     JOIN pg_class c ON c.oid = i.indrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
-      AND n.nspname !~ '^pg_(toast|temp_)'), '[]')
+    WHERE {USER_SCHEMA}), '[]')
 )::text
 FROM pg_database d
 WHERE d.datname = current_database()

@@ -13,8 +13,7 @@ user_index AS (
   FROM pg_index i
   JOIN pg_class c ON c.oid = i.indrelid
   JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
-    AND n.nspname !~ '^pg_(toast|temp_)'
+  WHERE {USER_SCHEMA}
 ),
 index_column AS (
   SELECT k.indexrelid,
@@ -56,8 +55,7 @@ SELECT json_build_object(
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'm')
-      AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-      AND n.nspname !~ '^pg_(toast|temp_)'), '[]'),
+      AND {USER_SCHEMA}), '[]'),
   'indexes', COALESCE((
     SELECT json_agg(json_build_object(
              'oid', i.indexrelid::bigint,

@@ -1,5 +1,9 @@
 -- Fragments both catalog statements share; each part starts with a line
 -- naming it in braces.
+-- {USER_SCHEMA}
+-- The schemas whose tables and indexes are the user's: not the system's, not TOAST's, not
+-- another session's temporary ones.
+n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
 -- {LOCKED}
 -- Relations someone holds or awaits ACCESS EXCLUSIVE on (ALTER TABLE, a plain DROP INDEX):
 -- pg_relation_size takes ACCESS SHARE, so these are not sized and the read never queues.
@@ -18,5 +22,4 @@ locked AS (
  FROM pg_class c
  JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p', 'm', 'i', 'I')
-   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-   AND n.nspname !~ '^pg_(toast|temp_)')
+   AND {USER_SCHEMA})
