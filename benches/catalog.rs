@@ -56,7 +56,7 @@ async fn main() {
     let mut refresher = Refresher::new();
     refresher.refresh(&mut db, true).await.expect("first read");
     let (mut counters_only, mut with_sizes) = (Vec::new(), Vec::new());
-    // Nine: the tenth-odd would be the periodic full read.
+    // Nine, well within the minute after which a full read comes anyway.
     for _ in 0..9 {
         let started = Instant::now();
         let (_, kind) = refresher.refresh(&mut db, false).await.expect("refresh");

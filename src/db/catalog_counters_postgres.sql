@@ -1,5 +1,6 @@
 -- What changes between two refreshes of an unchanged schema: counters, row estimates, the
--- validity flags (CREATE INDEX CONCURRENTLY flips them in place) and, when $1 is true, sizes,
+-- index flags (CREATE INDEX CONCURRENTLY flips validity in place; ADD PRIMARY KEY USING INDEX
+-- makes an index primary) and, when $1 is true, sizes,
 -- keyed by oid, plus the definitions' fingerprint. Without sizes about the cost of
 -- `SELECT * FROM pg_stat_user_indexes`; sizing opens every relation's files, several times that.
 WITH {LOCKED}
@@ -27,7 +28,9 @@ SELECT json_build_object(
              pg_stat_get_tuples_fetched(i.indexrelid),
              {LAST_SCAN},
              i.indisvalid,
-             i.indisready))
+             i.indisready,
+             i.indisunique,
+             i.indisprimary))
     FROM pg_index i
     JOIN pg_class c ON c.oid = i.indrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace

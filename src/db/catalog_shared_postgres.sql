@@ -14,11 +14,13 @@ locked AS (
     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 )
 -- {FINGERPRINT}
--- Changes whenever a user table or index is created, dropped, renamed or altered: any
--- transactional update of its pg_class or pg_namespace row gives the row a new xmin. (Validity
--- flags, flipped in place, are read with the counters.) A count and a sum of hashes, not an
--- ordered digest: half the cost, and the periodic full read backs up an improbable collision.
-(SELECT count(*) || ':' || COALESCE(sum(hashtext(concat_ws(':', c.oid, c.xmin, n.xmin))::bigint), 0)
+-- Changes when a user table or index is created, dropped or renamed, or moves schema, or its
+-- schema is renamed: the oids and names the definitions hang on. Not on TRUNCATE, VACUUM FULL,
+-- REINDEX or GRANT, which rewrite pg_class rows without redefining anything (sizes and flags
+-- are read with the counters). A count and a sum of hashes: cheaper than an ordered digest, and
+-- the periodic full read backs up an improbable collision.
+(SELECT count(*) || ':' || COALESCE(sum(hashtext(
+          concat_ws(':', c.oid, c.relname, c.relkind, n.oid, n.nspname))::bigint), 0)
  FROM pg_class c
  JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p', 'm', 'i', 'I')

@@ -119,8 +119,19 @@ pub async fn read_catalog(conn: &mut PgConnection) -> Result<Catalog, DbError> {
 
 /// oid, estimated rows, size.
 type TableCounters = (u32, Option<i64>, Option<i64>);
-/// oid, size, scans, tuples read, tuples fetched, last scan, valid, ready.
-type IndexCounters = (u32, Option<i64>, i64, i64, i64, Option<String>, bool, bool);
+/// oid, size, scans, tuples read, tuples fetched, last scan, valid, ready, unique, primary.
+type IndexCounters = (
+    u32,
+    Option<i64>,
+    i64,
+    i64,
+    i64,
+    Option<String>,
+    bool,
+    bool,
+    bool,
+    bool,
+);
 
 #[derive(Deserialize)]
 struct RawCounters {
@@ -169,13 +180,15 @@ pub async fn update_counters(
             table.size_bytes = size;
         }
     }
-    for (oid, size, scans, read, fetched, last, valid, ready) in raw.indexes {
+    for (oid, size, scans, read, fetched, last, valid, ready, unique, primary) in raw.indexes {
         let index = &mut snapshot.indexes[catalog.index_at[&oid]];
         if with_sizes {
             index.size_bytes = size;
         }
         index.valid = valid;
         index.ready = ready;
+        index.unique = unique;
+        index.primary = primary;
         index.usage = Some(IndexUsage {
             idx_scan: scans,
             idx_tup_read: read,

@@ -2,13 +2,15 @@
 //! full read a refresh sends only the counters statement (PostgreSQL) or finds the file unchanged
 //! (SQLite's `data_version`), and reads everything again only when something was redefined.
 
+use std::time::{Duration, Instant};
+
 use super::postgres_catalog::{self, Catalog};
 use super::{Database, DbError, sqlite};
 use crate::catalog::CatalogSnapshot;
 
-/// Counters-only refreshes between two full reads on PostgreSQL: a safety net for changes the
-/// fingerprint cannot see (a renamed column leaves pg_class and pg_index as they were).
-const FULL_READ_EVERY: u32 = 12;
+/// How old a full read may get on PostgreSQL, whatever the refresh interval: a safety net for
+/// changes the fingerprint cannot see (a renamed column leaves pg_class as it was).
+pub const FULL_READ_AFTER: Duration = Duration::from_secs(60);
 
 /// Sizes are re-read on every third counters refresh: they move slowly, and measuring them
 /// opens every relation's files, which costs more than all the counters together.
@@ -25,10 +27,18 @@ enum Cache {
 }
 
 /// One per session: drop it with the connection.
-#[derive(Default)]
 pub struct Refresher {
     cache: Option<Cache>,
+    /// Counters refreshes since the last full read.
     light_reads: u32,
+    last_full: Option<Instant>,
+    full_read_after: Duration,
+}
+
+impl Default for Refresher {
+    fn default() -> Refresher {
+        Refresher::with_full_read_after(FULL_READ_AFTER)
+    }
 }
 
 /// How a refresh got its answer.
@@ -47,13 +57,26 @@ impl Refresher {
         Refresher::default()
     }
 
+    /// A refresher whose safety-net full read comes after `age` instead of a minute.
+    pub fn with_full_read_after(age: Duration) -> Refresher {
+        Refresher {
+            cache: None,
+            light_reads: 0,
+            last_full: None,
+            full_read_after: age,
+        }
+    }
+
     /// The current snapshot; `full` forces a whole read (the operator's `R`).
     pub async fn refresh(
         &mut self,
         db: &mut Database,
         full: bool,
     ) -> Result<(CatalogSnapshot, ReadKind), DbError> {
-        let due = full || self.light_reads >= FULL_READ_EVERY;
+        let stale = self
+            .last_full
+            .is_none_or(|at| at.elapsed() >= self.full_read_after);
+        let due = full || stale;
         match (&mut *db, self.cache.as_mut()) {
             (Database::Postgres(conn), Some(Cache::Postgres(catalog))) if !due => {
                 let with_sizes = (self.light_reads + 1).is_multiple_of(SIZES_EVERY);
@@ -80,6 +103,7 @@ impl Refresher {
             _ => {}
         }
         self.light_reads = 0;
+        self.last_full = Some(Instant::now());
         self.cache = None;
         let snapshot = match db {
             Database::Postgres(conn) => {
