@@ -27,6 +27,7 @@ pub struct RunSettings {
 }
 
 struct Run<'a> {
+    target: &'a PostgresTarget,
     conn: PgConnection,
     watcher: PgConnection,
     pid: i32,
@@ -66,6 +67,7 @@ pub async fn run(
         .await
         .map_err(|e| failure(e.to_string()))?;
     let mut run = Run {
+        target,
         conn,
         watcher,
         pid: 0,
@@ -249,15 +251,21 @@ impl Run<'_> {
     }
 
     /// Every index must be as the plan meant before the version row moves. Read on the
-    /// watcher's read-only session: a new connection would cost a TLS handshake for nothing.
+    /// watcher's read-only session (a new connection costs a TLS handshake), or on a new one if
+    /// the watcher died during the build: its errors there were not fatal.
     async fn verify(&mut self) -> Result<(), String> {
-        let snapshot = postgres::snapshot(&mut self.watcher)
-            .await
-            .map_err(|e| e.to_string())?;
-        let schema = snapshot.find_table("conversions").map(|t| t.schema.clone());
-        let versions = postgres::alembic_versions(&mut self.watcher, schema.as_deref())
-            .await
-            .map_err(|e| e.to_string())?;
+        let read = match read_state(&mut self.watcher).await {
+            Ok(read) => read,
+            Err(_) => {
+                let mut conn = postgres::connect(self.target, true)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let read = read_state(&mut conn).await;
+                postgres::close(conn).await;
+                read?
+            }
+        };
+        let (snapshot, versions) = read;
         let status = super::migration_status(&snapshot, versions);
         let wrong = super::plan::unmet(&status, self.plan);
         if wrong.is_empty() {
@@ -288,6 +296,18 @@ impl Run<'_> {
         });
         Ok(())
     }
+}
+
+/// The catalog and the version row, as `verify` needs them.
+async fn read_state(
+    conn: &mut PgConnection,
+) -> Result<(crate::catalog::CatalogSnapshot, Option<Vec<String>>), String> {
+    let snapshot = postgres::snapshot(conn).await.map_err(|e| e.to_string())?;
+    let schema = snapshot.find_table("conversions").map(|t| t.schema.clone());
+    let versions = postgres::alembic_versions(conn, schema.as_deref())
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((snapshot, versions))
 }
 
 /// Sessions of this database, other than `besides`, with a transaction open longer than a few

@@ -80,12 +80,9 @@ pub enum Effect {
     },
     Run(Box<Plan>),
     CancelRun,
-    /// `snapshot`: what the screen shows, to bind and judge against without reading the whole
-    /// catalog again (0.3 s of server time per key press at 10,000 indexes).
     Explain {
         probe: &'static Probe,
         options: ProbeOptions,
-        snapshot: Option<Box<CatalogSnapshot>>,
     },
     ExplainSql {
         sql: String,

@@ -8,6 +8,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::{Mutex, mpsc, watch};
 
 use super::action::{DbEvent, Effect};
+use crate::catalog::CatalogSnapshot;
 use crate::config::Target;
 use crate::db::{Access, Database, DbError, Refresher};
 use crate::explain::report::{ProbeOptions, report};
@@ -24,9 +25,8 @@ const LOCK_ATTEMPTS: u32 = 3;
 pub struct Worker {
     target: Target,
     events: UnboundedSender<DbEvent>,
-    /// The inspection session, kept between refreshes and reopened after a failure, with
-    /// what its refreshes have read so far.
-    session: Arc<Mutex<Option<(Database, Refresher)>>>,
+    /// The inspection session, kept between refreshes and reopened after a failure.
+    session: Inspection,
     cancel: Option<watch::Sender<bool>>,
 }
 
@@ -51,11 +51,7 @@ impl Worker {
                     let _ = cancel.send(true);
                 }
             }
-            Effect::Explain {
-                probe,
-                options,
-                snapshot,
-            } => self.explain(probe, options, snapshot),
+            Effect::Explain { probe, options } => self.explain(probe, options),
             Effect::ExplainSql { sql, analyze } => self.explain_sql(sql, analyze),
             Effect::Quit => {}
         }
@@ -68,31 +64,17 @@ impl Worker {
             self.events.clone(),
         );
         tokio::spawn(async move {
-            let mut guard = session.lock().await;
-            let answer =
-                tokio::time::timeout(REFRESH_TIMEOUT, read(&target, &mut guard, full)).await;
-            let event = match answer {
-                Ok(Ok((snapshot, versions))) => DbEvent::Refreshed {
+            let event = match read_on_session(&target, &session, full).await {
+                Ok((snapshot, versions)) => DbEvent::Refreshed {
                     seq,
                     snapshot: Box::new(snapshot),
                     versions,
                     at: chrono::Local::now().format("%H:%M:%S").to_string(),
                 },
-                Ok(Err(error)) => {
-                    *guard = None;
-                    DbEvent::RefreshFailed {
-                        seq,
-                        error: error.to_string(),
-                    }
-                }
-                Err(_) => {
-                    *guard = None;
-                    let secs = REFRESH_TIMEOUT.as_secs();
-                    DbEvent::RefreshFailed {
-                        seq,
-                        error: format!("no answer in {secs} s"),
-                    }
-                }
+                Err(error) => DbEvent::RefreshFailed {
+                    seq,
+                    error: error.to_string(),
+                },
             };
             let _ = events.send(event);
         });
@@ -165,20 +147,20 @@ impl Worker {
         });
     }
 
-    fn explain(
-        &self,
-        probe: &'static crate::probes::Probe,
-        options: ProbeOptions,
-        shown: Option<Box<crate::catalog::CatalogSnapshot>>,
-    ) {
-        let (target, events) = (self.target.clone(), self.events.clone());
+    fn explain(&self, probe: &'static crate::probes::Probe, options: ProbeOptions) {
+        let (target, session, events) = (
+            self.target.clone(),
+            self.session.clone(),
+            self.events.clone(),
+        );
         tokio::spawn(async move {
             let answer = async {
+                // Current, at the cost of a counters refresh on the inspection session (the whole
+                // catalog only if something was redefined): a plan must be judged against the
+                // indexes as they are now, and reading 10,000 of them per key press would load
+                // the server for nothing.
+                let (snapshot, _) = read_on_session(&target, &session, false).await?;
                 let mut db = Database::connect(&target, Access::ReadOnly).await?;
-                let snapshot = match shown {
-                    Some(snapshot) => *snapshot,
-                    None => db.snapshot().await?,
-                };
                 let report = report(&target, &mut db, &snapshot, probe, options).await;
                 db.close().await;
                 report
@@ -190,11 +172,34 @@ impl Worker {
     }
 }
 
+/// The inspection session and what its refreshes have read so far.
+type Inspection = Arc<Mutex<Option<(Database, Refresher)>>>;
+
+/// A refresh on the inspection session (the timer's, or an explain's), reopened after a
+/// failure or a timeout.
+async fn read_on_session(
+    target: &Target,
+    session: &Inspection,
+    full: bool,
+) -> Result<(CatalogSnapshot, Option<Vec<String>>), DbError> {
+    let mut guard = session.lock().await;
+    let answer = tokio::time::timeout(REFRESH_TIMEOUT, read(target, &mut guard, full))
+        .await
+        .unwrap_or_else(|_| {
+            let secs = REFRESH_TIMEOUT.as_secs();
+            Err(DbError::Failed(format!("no answer in {secs} s")))
+        });
+    if answer.is_err() {
+        *guard = None;
+    }
+    answer
+}
+
 async fn read(
     target: &Target,
     session: &mut Option<(Database, Refresher)>,
     full: bool,
-) -> Result<(crate::catalog::CatalogSnapshot, Option<Vec<String>>), DbError> {
+) -> Result<(CatalogSnapshot, Option<Vec<String>>), DbError> {
     if session.is_none() {
         let db = Database::connect(target, Access::ReadOnly).await?;
         *session = Some((db, Refresher::new()));

@@ -63,12 +63,7 @@ impl App {
             compare,
             read_only: self.read_only,
         };
-        let snapshot = self.data.as_ref().map(|d| Box::new(d.snapshot.clone()));
-        vec![Effect::Explain {
-            probe,
-            options,
-            snapshot,
-        }]
+        vec![Effect::Explain { probe, options }]
     }
 
     /// Keys while the editor has them: F5 or Ctrl-R plans, F6 analyzes, Alt-Up/Down walk the
