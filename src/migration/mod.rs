@@ -5,6 +5,7 @@ pub mod progress;
 pub mod run_postgres;
 pub mod run_sqlite;
 mod status;
+mod watch_postgres;
 
 pub use status::{IndexState, IndexStatus, MigrationStatus, OverallStatus, migration_status};
 

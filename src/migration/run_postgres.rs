@@ -5,19 +5,18 @@
 use std::time::{Duration, Instant};
 
 use sqlx::postgres::PgConnection;
-use sqlx::{Connection, Executor, Row};
+use sqlx::{Connection, Executor};
 use tokio::sync::{mpsc::UnboundedSender, watch};
 
 use super::plan::{Direction, Plan, Step};
-use super::progress::{BuildProgress, RunEvent, RunFailure, RunOutcome, Session};
+use super::progress::{RunEvent, RunFailure, RunOutcome, Session};
+pub use super::watch_postgres::long_transactions;
+use super::watch_postgres::{read_progress, read_state};
 use crate::config::PostgresTarget;
 use crate::db::{postgres, server_message};
 
 /// How often the second connection reads progress while a statement runs.
 const POLL: Duration = Duration::from_millis(250);
-/// Any transaction holding a snapshot or an id makes a concurrent build wait, however young; only
-/// a statement in flight right now (under a second) is left out of the list.
-const LONG_TRANSACTION_SECONDS: i32 = 1;
 
 #[derive(Debug, Clone, Copy)]
 pub struct RunSettings {
@@ -296,84 +295,6 @@ impl Run<'_> {
         });
         Ok(())
     }
-}
-
-/// The catalog and the version row, as `verify` needs them.
-async fn read_state(
-    conn: &mut PgConnection,
-) -> Result<(crate::catalog::CatalogSnapshot, Option<Vec<String>>), String> {
-    let snapshot = postgres::snapshot(conn).await.map_err(|e| e.to_string())?;
-    let schema = snapshot.find_table("conversions").map(|t| t.schema.clone());
-    let versions = postgres::alembic_versions(conn, schema.as_deref())
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok((snapshot, versions))
-}
-
-/// Sessions of this database, other than `besides`, with a transaction open longer than a few
-/// seconds: a concurrent build waits for each of them.
-pub async fn long_transactions(
-    conn: &mut PgConnection,
-    besides: i32,
-) -> Result<Vec<Session>, sqlx::Error> {
-    let json: String = sqlx::query_scalar(SESSIONS_SQL)
-        .bind(LONG_TRANSACTION_SECONDS)
-        .bind(besides)
-        .fetch_one(conn)
-        .await?;
-    Ok(serde_json::from_str(&json).unwrap_or_default())
-}
-
-const SESSIONS_SQL: &str = "\
-SELECT COALESCE(json_agg(json_build_object(
-         'pid', a.pid, 'user', a.usename, 'state', a.state,
-         'age_seconds', extract(epoch FROM now() - a.xact_start),
-         'query_start', to_char(a.query_start, 'YYYY-MM-DD HH24:MI:SS'),
-         'query', left(a.query, 200)) ORDER BY a.xact_start), '[]')::text
-FROM pg_stat_activity a
-WHERE a.datname = current_database() AND a.pid <> $2 AND a.pid <> pg_backend_pid()
-  AND a.backend_type = 'client backend'
-  AND (a.backend_xid IS NOT NULL OR a.backend_xmin IS NOT NULL)
-  AND a.xact_start < now() - make_interval(secs => $1)";
-
-const PROGRESS_SQL: &str = "\
-SELECT p.phase, p.blocks_done, p.blocks_total, p.tuples_done, p.tuples_total,
-       (SELECT COALESCE(json_agg(json_build_object(
-                 'pid', a.pid, 'user', a.usename, 'state', a.state,
-                 'age_seconds', extract(epoch FROM now() - a.xact_start),
-                 'query_start', to_char(a.query_start, 'YYYY-MM-DD HH24:MI:SS'),
-                 'query', left(a.query, 200))), '[]')::text
-        FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids(me.pid))) AS blockers
-FROM (SELECT $1::int AS pid) AS me
-LEFT JOIN pg_stat_progress_create_index p ON p.pid = me.pid";
-
-async fn read_progress(
-    watcher: &mut PgConnection,
-    pid: i32,
-    index: &str,
-    started: Instant,
-) -> Result<(Option<BuildProgress>, Vec<Session>), sqlx::Error> {
-    let row = sqlx::query(PROGRESS_SQL)
-        .bind(pid)
-        .fetch_one(watcher)
-        .await?;
-    let blockers: String = row.try_get("blockers")?;
-    let blockers = serde_json::from_str(&blockers).unwrap_or_default();
-    let progress = row
-        .try_get::<Option<String>, _>("phase")?
-        .map(|phase| -> Result<BuildProgress, sqlx::Error> {
-            Ok(BuildProgress {
-                index: index.to_string(),
-                phase,
-                blocks_done: row.try_get("blocks_done")?,
-                blocks_total: row.try_get("blocks_total")?,
-                tuples_done: row.try_get("tuples_done")?,
-                tuples_total: row.try_get("tuples_total")?,
-                elapsed: started.elapsed(),
-            })
-        })
-        .transpose()?;
-    Ok((progress, blockers))
 }
 
 fn is_code(error: &sqlx::Error, code: &str) -> bool {
