@@ -14,7 +14,7 @@ mod delay_proxy;
 use std::time::{Duration, Instant};
 
 use common::{ensure_wide_database, median, psql};
-use hotidx::config::{self, Source, Target};
+use hotidx::config::{self, Source};
 use hotidx::db::{Access, Database, ReadKind, Refresher, postgres};
 use sqlx::{Connection, PgConnection};
 
@@ -28,12 +28,8 @@ async fn main() {
     ensure_wide_database(&url);
     let (admin, name) = common::admin_url_and_name(&url);
 
-    let target = config::parse_target(&url, Source::Flag, config::DEFAULT_CONNECT_TIMEOUT)
-        .expect("a PostgreSQL URL");
-    assert!(matches!(target, Target::Postgres(_)));
-    let mut db = Database::connect(&target, Access::ReadOnly)
-        .await
-        .expect("connect");
+    let mut db = common::open_read_only(&url).await;
+    assert!(matches!(db, Database::Postgres(_)), "a PostgreSQL URL");
     let mut snapshot_times = Vec::new();
     let mut indexes = 0;
     for _ in 0..RUNS {
@@ -45,10 +41,7 @@ async fn main() {
     let hotidx = median(snapshot_times);
 
     // psql running the very statement hotidx sends, timed by psql itself (no connect).
-    let version: u32 = psql(&url, &["-Atc", "SHOW server_version_num"])
-        .trim()
-        .parse()
-        .unwrap_or(150_000);
+    let version = common::server_version_num(&url);
     let floor = psql_timed(&url, &postgres::catalog_query(version));
 
     // Counters-only refresh (what the TUI's timer sends while no definition changes) against
@@ -195,11 +188,7 @@ async fn over_a_link(url: &str, tables: &[(String, String)]) -> OverALink {
     }
     let per_table = table_by_table(&mut conn, tables).await;
     let _ = conn.close().await;
-    let target = config::parse_target(&far, Source::Flag, config::DEFAULT_CONNECT_TIMEOUT)
-        .expect("the proxy's URL");
-    let mut db = Database::connect(&target, Access::ReadOnly)
-        .await
-        .expect("connect through the proxy");
+    let mut db = common::open_read_only(&far).await;
     let mut full = Vec::new();
     for _ in 0..3 {
         let started = Instant::now();

@@ -9,8 +9,7 @@ mod common;
 
 use common::{BUILD_LIMIT, RUN_LIMIT, downgrade, hotidx, median};
 use hotidx::catalog::CatalogSnapshot;
-use hotidx::config::{self, Source};
-use hotidx::db::{Access, Database};
+use hotidx::db::Database;
 use hotidx::explain::PlanNode;
 use hotidx::explain::run::explain;
 use hotidx::probes::{self, BoundProbe, PROBES};
@@ -19,11 +18,7 @@ const RUNS: usize = 5;
 
 /// A fresh read-only session (after a migration: no statement cached from before it).
 async fn open(url: &str) -> (Database, CatalogSnapshot) {
-    let target = config::parse_target(url, Source::Flag, config::DEFAULT_CONNECT_TIMEOUT)
-        .unwrap_or_else(|e| panic!("{url}: {e}"));
-    let mut db = Database::connect(&target, Access::ReadOnly)
-        .await
-        .unwrap_or_else(|e| panic!("connecting to {url}: {e}"));
+    let mut db = common::open_read_only(url).await;
     let snapshot = db.snapshot().await.expect("a catalog snapshot");
     (db, snapshot)
 }

@@ -4,7 +4,11 @@
 //! 100, 1,000 and 10,000 indexes (ratio against 100), on ratatui's TestBackend at 160x48; and
 //! what a refresh costs the UI thread once (deriving the panes' data and sorting the rows).
 
+mod common;
+
 use std::time::{Duration, Instant};
+
+use common::median;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hotidx::catalog::{BackendKind, CatalogSnapshot, IndexInfo, IndexUsage, TableInfo};
@@ -17,11 +21,6 @@ use ratatui::backend::TestBackend;
 
 const SIZES: [usize; 3] = [100, 1_000, 10_000];
 const FRAMES: usize = 200;
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
 
 /// `indexes` indexes over a fifth as many tables, with usage and sizes that differ.
 fn snapshot(indexes: usize) -> CatalogSnapshot {

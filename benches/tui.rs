@@ -354,8 +354,7 @@ fn clock_ticks_per_second() -> f64 {
 fn main() {
     let url = common::wide_database_url();
     ensure_wide_database(&url);
-    let version = psql(&url, &["-Atc", "SHOW server_version_num"]);
-    let statement = hotidx::db::postgres::catalog_query(version.trim().parse().unwrap());
+    let statement = hotidx::db::postgres::catalog_query(common::server_version_num(&url));
     let psql_args = ["-X", "-At", "-c", &statement, &url];
     let user_indexes = "SELECT count(*) FROM pg_indexes WHERE schemaname <> ALL \
                         ('{pg_catalog,information_schema,pg_toast}')";

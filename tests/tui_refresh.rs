@@ -60,16 +60,7 @@ fn an_unchanged_refresh_keeps_rows_and_selection() {
     app.focus = Focus::Indexes;
     press(&mut app, "jj");
     let (rows, selected) = (app.rows.clone(), app.index_selected);
-    let seq = match app.refresh_due(Instant::now()).as_slice() {
-        [Effect::Refresh { seq, .. }] => *seq,
-        _ => panic!(),
-    };
-    app.on_db(DbEvent::Refreshed {
-        seq,
-        snapshot: Box::new(snapshot),
-        versions: Some(vec![PARENT_REVISION.into()]),
-        at: "12:00:05".into(),
-    });
+    refresh_with(&mut app, snapshot, "12:00:05");
     assert_eq!((app.rows.clone(), app.index_selected), (rows, selected));
     // Nothing new: the header keeps the time of the last change and nothing is redrawn.
     assert_eq!(app.changed_at.as_deref(), Some("12:00:00"));

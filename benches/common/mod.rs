@@ -4,6 +4,8 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use hotidx::config::{self, Source};
+use hotidx::db::{Access, Database};
 use hotidx::migration::{INDEXES, Owner, PARENT_REVISION};
 
 /// Building a bench database takes minutes; any other single run well under ten.
@@ -14,6 +16,21 @@ pub const RUN_LIMIT: Duration = Duration::from_secs(600);
 pub fn median<T: PartialOrd + Copy>(mut samples: Vec<T>) -> T {
     samples.sort_by(|a, b| a.partial_cmp(b).expect("samples that compare (no NaN)"));
     samples[samples.len() / 2]
+}
+
+/// A read-only hotidx session on `url`, opened as the TUI and the commands open theirs.
+pub async fn open_read_only(url: &str) -> Database {
+    let target = config::parse_target(url, Source::Flag, config::DEFAULT_CONNECT_TIMEOUT)
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    Database::connect(&target, Access::ReadOnly)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {url}: {e}"))
+}
+
+/// `server_version_num`, which picks the catalog statement's version-dependent part.
+pub fn server_version_num(url: &str) -> u32 {
+    let version = psql(url, &["-Atc", "SHOW server_version_num"]);
+    version.trim().parse().expect("a server_version_num")
 }
 
 /// The database of 2,000 tables and 10,000 indexes (catalog and tui benches).
