@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{hotidx, pg_demo, pg_index_set, run, sqlite_demo, status_json};
+use common::{hotidx_on, pg_demo, pg_index_set, sqlite_demo, status_json};
 use sqlx::{Connection, SqliteConnection};
 
 /// The venv `tests/alembic/setup-venv.sh` makes (`.ci/run` runs it).
@@ -49,24 +49,18 @@ fn project(dir: &Path) -> PathBuf {
 }
 
 fn alembic_run(exe: &Path, ini: &Path, url: &str, args: &[&str]) -> common::Run {
-    let out = Command::new(exe)
+    Command::new(exe)
         .arg("-c")
         .arg(ini)
         .args(args)
         .env("HOTIDX_ALEMBIC_URL", url)
         .output()
-        .expect("alembic runs");
-    common::Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .expect("alembic runs")
+        .into()
 }
 
 fn yes(home: &Path, url: &str, args: &[&str]) {
-    let out = run(hotidx(home)
-        .args(args)
-        .args(["--yes", "--database-url", url]));
+    let out = hotidx_on(home, url, &[args, &["--yes"]].concat());
     assert_eq!(out.code, 0, "hotidx {args:?}: {}", out.all());
 }
 

@@ -6,7 +6,9 @@ mod common;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{cluster::TempCluster, hotidx, index_state, pg_demo, run, status_json};
+use common::{
+    cluster_demo, hotidx, index_state, pg_demo, pg_invalid_index_count, run, status_json,
+};
 use sqlx::postgres::PgConnection;
 use sqlx::{Connection, Executor};
 
@@ -51,20 +53,7 @@ fn spawn_upgrade(home: &std::path::Path, url: &str, lock_timeout: &str) -> Child
 }
 
 fn finish(child: Child) -> common::Run {
-    let out = child.wait_with_output().expect("hotidx ends");
-    common::Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-async fn invalid_indexes(url: &str) -> i64 {
-    let mut conn = pg(url).await;
-    sqlx::query_scalar("SELECT count(*) FROM pg_index WHERE NOT indisvalid")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap()
+    child.wait_with_output().expect("hotidx ends").into()
 }
 
 /// A transaction that keeps an old snapshot: every concurrent build waits for it at the end.
@@ -118,7 +107,7 @@ async fn a_held_lock_fires_lock_timeout_names_the_blocker_and_a_rerun_completes(
         out.stderr
             .contains("alembic_version not moved: still add_visitor_session_to_jobs")
     );
-    assert_eq!(invalid_indexes(&db.url).await, 0);
+    assert_eq!(pg_invalid_index_count(&db.url).await, 0);
 
     blocker.execute("ROLLBACK").await.unwrap();
     let out = run(hotidx(home.path()).args(["upgrade", "--yes", "--database-url", &db.url]));
@@ -186,7 +175,7 @@ async fn ctrl_c_cancels_the_build_drops_the_invalid_index_and_keeps_the_version(
     );
     assert!(!out.all().contains("panicked"));
     assert_eq!(
-        invalid_indexes(&db.url).await,
+        pg_invalid_index_count(&db.url).await,
         0,
         "no invalid index left behind"
     );
@@ -205,13 +194,9 @@ async fn ctrl_c_cancels_the_build_drops_the_invalid_index_and_keeps_the_version(
 
 #[tokio::test]
 async fn the_server_stopped_mid_build_then_restarted_and_resumed() {
-    let Some(cluster) = TempCluster::start_trusting("postgres") else {
+    let Some((cluster, home, url)) = cluster_demo(5000) else {
         return;
     };
-    let home = tempfile::tempdir().unwrap();
-    let url = cluster.url("postgres", "mdraft");
-    let out = run(hotidx(home.path()).args(["demo", "--rows", "5000", "--database-url", &url]));
-    assert_eq!(out.code, 0, "{}", out.all());
 
     let _holder = snapshot_holder(&url).await;
     let child = spawn_upgrade(home.path(), &url, "60s");

@@ -3,11 +3,7 @@
 
 mod common;
 
-use common::{hotidx, index_state, pg_demo, pg_index_set, run, status_json};
-
-fn migrate(home: &std::path::Path, url: &str, args: &[&str]) -> common::Run {
-    run(hotidx(home).args(args).args(["--database-url", url]))
-}
+use common::{hotidx, hotidx_on, index_state, pg_demo, pg_index_set, run, status_json};
 
 #[tokio::test]
 async fn upgrade_then_downgrade_restores_the_parents_index_set_and_both_are_idempotent() {
@@ -16,7 +12,7 @@ async fn upgrade_then_downgrade_restores_the_parents_index_set_and_both_are_idem
     };
     let before = pg_index_set(&db).await;
 
-    let out = migrate(home.path(), &db.url, &["upgrade", "--yes"]);
+    let out = hotidx_on(home.path(), &db.url, &["upgrade", "--yes"]);
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(
         out.stderr.contains("[5/5] ix_jobs_created_at: done in"),
@@ -40,14 +36,14 @@ async fn upgrade_then_downgrade_restores_the_parents_index_set_and_both_are_idem
     let applied = pg_index_set(&db).await;
     assert_eq!(applied.len(), before.len() + 5);
 
-    let again = migrate(home.path(), &db.url, &["upgrade", "--yes"]);
+    let again = hotidx_on(home.path(), &db.url, &["upgrade", "--yes"]);
     assert_eq!(again.code, 0, "{}", again.all());
     assert!(again.stdout.contains("nothing to do"), "{}", again.stdout);
     assert_eq!(pg_index_set(&db).await, applied);
 
-    let out = migrate(home.path(), &db.url, &["downgrade", "--yes"]);
+    let out = hotidx_on(home.path(), &db.url, &["downgrade", "--yes"]);
     assert_eq!(out.code, 0, "{}", out.all());
-    let words = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    let words = common::words(&out.stdout);
     assert!(
         words.contains("note the published downgrade would also drop ix_conversions_user_id, ix_conversions_visitor_session_id, which the parent had"),
         "{}",
@@ -61,7 +57,7 @@ async fn upgrade_then_downgrade_restores_the_parents_index_set_and_both_are_idem
     let status = status_json(home.path(), &db.url);
     assert_eq!(status["overall"], "pending");
 
-    let again = migrate(home.path(), &db.url, &["downgrade", "--yes"]);
+    let again = hotidx_on(home.path(), &db.url, &["downgrade", "--yes"]);
     assert_eq!(again.code, 0, "{}", again.all());
     assert!(again.stdout.contains("nothing to do"), "{}", again.stdout);
 }
@@ -71,8 +67,11 @@ async fn like_alembic_downgrade_drops_what_the_published_one_drops() {
     let Some((db, home)) = pg_demo("likealembic", 1000).await else {
         return;
     };
-    assert_eq!(migrate(home.path(), &db.url, &["upgrade", "--yes"]).code, 0);
-    let out = migrate(
+    assert_eq!(
+        hotidx_on(home.path(), &db.url, &["upgrade", "--yes"]).code,
+        0
+    );
+    let out = hotidx_on(
         home.path(),
         &db.url,
         &["downgrade", "--yes", "--like-alembic"],
@@ -109,7 +108,7 @@ async fn upgrade_resumes_from_partial_and_rebuilds_an_invalid_index() {
     assert_eq!(status["overall"], "partial");
     assert_eq!(index_state(&status, "ix_jobs_created_at"), "invalid");
 
-    let out = migrate(home.path(), &db.url, &["upgrade", "--yes"]);
+    let out = hotidx_on(home.path(), &db.url, &["upgrade", "--yes"]);
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(
         out.stdout.contains("rebuild  ix_jobs_created_at: INVALID"),
@@ -123,10 +122,7 @@ async fn upgrade_resumes_from_partial_and_rebuilds_an_invalid_index() {
     );
     let status = status_json(home.path(), &db.url);
     assert_eq!(status["overall"], "applied");
-    let invalid: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_index WHERE NOT indisvalid")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
+    let invalid = common::pg_invalid_index_count(&db.url).await;
     assert_eq!(invalid, 0);
 }
 
@@ -140,7 +136,7 @@ async fn refusals_touch_nothing() {
     // Same name, other definition: upgrade stops before any DDL.
     db.exec("CREATE INDEX ix_jobs_status ON jobs (status, id)")
         .await;
-    let out = migrate(home.path(), &db.url, &["upgrade", "--yes"]);
+    let out = hotidx_on(home.path(), &db.url, &["upgrade", "--yes"]);
     assert_eq!(out.code, 1, "{}", out.all());
     assert!(
         out.stderr
@@ -155,7 +151,7 @@ async fn refusals_touch_nothing() {
     // An unknown revision is never overwritten silently.
     db.exec("UPDATE alembic_version SET version_num = 'eea987b32a73'")
         .await;
-    let out = migrate(home.path(), &db.url, &["upgrade", "--yes"]);
+    let out = hotidx_on(home.path(), &db.url, &["upgrade", "--yes"]);
     assert_eq!(out.code, 1);
     assert!(
         out.stderr.contains("alembic_version holds eea987b32a73") && out.stderr.contains("--force"),
@@ -163,7 +159,7 @@ async fn refusals_touch_nothing() {
         out.stderr
     );
     assert_eq!(pg_index_set(&db).await, before);
-    let out = migrate(home.path(), &db.url, &["upgrade", "--yes", "--force"]);
+    let out = hotidx_on(home.path(), &db.url, &["upgrade", "--yes", "--force"]);
     assert_eq!(out.code, 0, "{}", out.all());
     assert_eq!(status_json(home.path(), &db.url)["overall"], "applied");
 }
@@ -174,7 +170,7 @@ async fn unversioned_database_gets_alembics_own_version_table() {
         return;
     };
     db.exec("DROP TABLE alembic_version").await;
-    let out = migrate(home.path(), &db.url, &["upgrade", "--yes"]);
+    let out = hotidx_on(home.path(), &db.url, &["upgrade", "--yes"]);
     assert_eq!(out.code, 0, "{}", out.all());
     let mut conn = db.connect().await;
     let (pk, column): (String, String) = sqlx::query_as(
@@ -196,7 +192,7 @@ async fn sql_output_runs_in_psql_and_changes_nothing_itself() {
         return;
     };
     let before = pg_index_set(&db).await;
-    let out = migrate(home.path(), &db.url, &["upgrade", "--sql"]);
+    let out = hotidx_on(home.path(), &db.url, &["upgrade", "--sql"]);
     assert_eq!(out.code, 0, "{}", out.all());
     assert_eq!(pg_index_set(&db).await, before, "--sql touches nothing");
     let script = home.path().join("upgrade.sql");
@@ -221,7 +217,7 @@ async fn read_only_refuses_every_write() {
         return;
     };
     let before = pg_index_set(&db).await;
-    let out = migrate(home.path(), &db.url, &["--read-only", "upgrade", "--yes"]);
+    let out = hotidx_on(home.path(), &db.url, &["--read-only", "upgrade", "--yes"]);
     assert_eq!(out.code, 2, "{}", out.all());
     assert!(out.stderr.contains("refusing to write"), "{}", out.stderr);
     let out = run(hotidx(home.path()).env("HOTIDX_READ_ONLY", "1").args([
@@ -247,7 +243,7 @@ async fn without_a_terminal_and_without_yes_nothing_runs() {
         return;
     };
     let before = pg_index_set(&db).await;
-    let out = migrate(home.path(), &db.url, &["upgrade"]);
+    let out = hotidx_on(home.path(), &db.url, &["upgrade"]);
     assert_eq!(out.code, 2, "{}", out.all());
     assert!(
         out.stderr
@@ -267,7 +263,7 @@ async fn no_concurrently_builds_plainly_for_a_maintenance_window() {
     let Some((db, home)) = pg_demo("plain", 1000).await else {
         return;
     };
-    let out = migrate(
+    let out = hotidx_on(
         home.path(),
         &db.url,
         &["upgrade", "--sql", "--no-concurrently"],
@@ -277,7 +273,7 @@ async fn no_concurrently_builds_plainly_for_a_maintenance_window() {
             .contains("\nCREATE INDEX IF NOT EXISTS ix_jobs_status ON public.jobs (status);")
     );
     assert!(!out.stdout.contains("CONCURRENTLY IF"), "{}", out.stdout);
-    let out = migrate(
+    let out = hotidx_on(
         home.path(),
         &db.url,
         &["upgrade", "--yes", "--no-concurrently"],

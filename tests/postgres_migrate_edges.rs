@@ -3,11 +3,7 @@
 
 mod common;
 
-use common::{hotidx, pg_demo, pg_index_set, run, status_json};
-
-fn migrate(home: &std::path::Path, url: &str, args: &[&str]) -> common::Run {
-    run(hotidx(home).args(args).args(["--database-url", url]))
-}
+use common::{hotidx, hotidx_on, pg_demo, pg_index_set, run, status_json};
 
 #[tokio::test]
 async fn the_published_downgrade_from_the_parent_does_nothing_as_alembic() {
@@ -15,7 +11,7 @@ async fn the_published_downgrade_from_the_parent_does_nothing_as_alembic() {
         return;
     };
     let before = pg_index_set(&db).await;
-    let out = migrate(
+    let out = hotidx_on(
         home.path(),
         &db.url,
         &["downgrade", "--yes", "--like-alembic"],
@@ -44,7 +40,7 @@ async fn tables_in_another_schema_keep_their_own_alembic_version() {
         status["versions"],
         serde_json::json!(["add_visitor_session_to_jobs"])
     );
-    let out = migrate(home.path(), &db.url, &["upgrade", "--yes"]);
+    let out = hotidx_on(home.path(), &db.url, &["upgrade", "--yes"]);
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(
         common::words(&out.stdout)

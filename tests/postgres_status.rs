@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{PgTestDb, hotidx, index_detail, index_state, run, status_json};
+use common::{PgTestDb, hotidx, index_detail, index_state, pg_demo, run, status_json};
 use hotidx::catalog::BackendKind;
 use hotidx::migration::{self, Script};
 
@@ -20,15 +20,6 @@ const ADDED_FIVE: [&str; 5] = [
     "ix_jobs_created_at",
 ];
 
-/// A fresh database holding a small demo at the parent revision.
-async fn demo(label: &str) -> Option<(PgTestDb, tempfile::TempDir)> {
-    let db = PgTestDb::create(label).await?;
-    let home = tempfile::tempdir().unwrap();
-    let out = run(hotidx(home.path()).args(["demo", "--rows", "2000", "--database-url", &db.url]));
-    assert_eq!(out.code, 0, "{}", out.all());
-    Some((db, home))
-}
-
 /// The migration's own upgrade SQL, statement by statement, then the version row.
 async fn apply(db: &PgTestDb) {
     for statement in migration::statements(BackendKind::Postgres, Script::Upgrade) {
@@ -40,7 +31,7 @@ async fn apply(db: &PgTestDb) {
 
 #[tokio::test]
 async fn fresh_parent_is_pending_with_the_parents_four_indexes() {
-    let Some((db, home)) = demo("pending").await else {
+    let Some((db, home)) = pg_demo("pending", 2000).await else {
         return;
     };
     let status = status_json(home.path(), &db.url);
@@ -66,7 +57,7 @@ async fn fresh_parent_is_pending_with_the_parents_four_indexes() {
 
 #[tokio::test]
 async fn applied_then_each_kind_of_drift() {
-    let Some((db, home)) = demo("drift").await else {
+    let Some((db, home)) = pg_demo("drift", 2000).await else {
         return;
     };
     apply(&db).await;
@@ -128,7 +119,7 @@ async fn applied_then_each_kind_of_drift() {
 
 #[tokio::test]
 async fn an_index_of_another_name_covers_a_missing_one() {
-    let Some((db, home)) = demo("covered").await else {
+    let Some((db, home)) = pg_demo("covered", 2000).await else {
         return;
     };
     apply(&db).await;
@@ -143,7 +134,7 @@ async fn an_index_of_another_name_covers_a_missing_one() {
 
 #[tokio::test]
 async fn a_non_unique_email_index_is_present_but_flagged() {
-    let Some((db, home)) = demo("email").await else {
+    let Some((db, home)) = pg_demo("email", 2000).await else {
         return;
     };
     db.exec("DROP INDEX ix_users_email").await;
@@ -157,7 +148,7 @@ async fn a_non_unique_email_index_is_present_but_flagged() {
 
 #[tokio::test]
 async fn interrupted_upgrade_reads_as_partial() {
-    let Some((db, home)) = demo("partial").await else {
+    let Some((db, home)) = pg_demo("partial", 2000).await else {
         return;
     };
     db.exec("CREATE INDEX CONCURRENTLY ix_conversions_status ON conversions (status)")
@@ -174,7 +165,7 @@ async fn interrupted_upgrade_reads_as_partial() {
 
 #[tokio::test]
 async fn unknown_revision_and_unversioned() {
-    let Some((db, home)) = demo("versions").await else {
+    let Some((db, home)) = pg_demo("versions", 2000).await else {
         return;
     };
     db.exec("UPDATE alembic_version SET version_num = 'eea987b32a73'")
@@ -199,13 +190,13 @@ async fn unknown_revision_and_unversioned() {
 
 #[tokio::test]
 async fn text_output_fits_80_columns() {
-    let Some((db, home)) = demo("text").await else {
+    let Some((db, home)) = pg_demo("text", 2000).await else {
         return;
     };
     db.exec("CREATE SCHEMA reporting").await;
     db.exec("CREATE TABLE reporting.a_rather_long_table_name_for_reports (id int, payload_column_with_long_name text)").await;
     db.exec("CREATE INDEX an_index_whose_name_goes_on_and_on_and_on ON reporting.a_rather_long_table_name_for_reports (payload_column_with_long_name, id)").await;
-    for command in ["status", "indexes"] {
+    let [_, out] = ["status", "indexes"].map(|command| {
         let out = run(hotidx(home.path()).args([command, "--database-url", &db.url]));
         assert_eq!(out.code, 0, "{}", out.all());
         for line in out.stdout.lines() {
@@ -215,8 +206,8 @@ async fn text_output_fits_80_columns() {
                 line.chars().count()
             );
         }
-    }
-    let out = run(hotidx(home.path()).args(["indexes", "--database-url", &db.url]));
+        out
+    });
     assert!(
         out.stdout
             .contains("reporting.a_rather_long_table_name_for_reports"),
@@ -227,7 +218,7 @@ async fn text_output_fits_80_columns() {
 
 #[tokio::test]
 async fn another_collation_or_operator_class_is_a_different_definition() {
-    let Some((db, home)) = demo("collation").await else {
+    let Some((db, home)) = pg_demo("collation", 2000).await else {
         return;
     };
     db.exec("CREATE INDEX ix_jobs_status ON jobs (status COLLATE \"C\")")
@@ -254,7 +245,7 @@ async fn another_collation_or_operator_class_is_a_different_definition() {
 
 #[tokio::test]
 async fn indexes_lists_findings_with_what_each_costs() {
-    let Some((db, home)) = demo("findings").await else {
+    let Some((db, home)) = pg_demo("findings", 2000).await else {
         return;
     };
     let up = run(hotidx(home.path()).args(["upgrade", "--yes", "--database-url", &db.url]));

@@ -2,9 +2,9 @@
 
 mod common;
 
-use common::snapshots::{index, parent};
+use common::snapshots::{index, parent, with_all_nine};
 use hotidx::catalog::{CatalogSnapshot, IndexInfo};
-use hotidx::migration::{INDEXES, IndexState, OverallStatus, PARENT_REVISION, migration_status};
+use hotidx::migration::{IndexState, OverallStatus, PARENT_REVISION, migration_status};
 
 fn state(snapshot: &CatalogSnapshot, versions: &[&str], name: &str) -> IndexState {
     let versions = Some(versions.iter().map(|v| v.to_string()).collect());
@@ -88,14 +88,7 @@ fn a_descending_column_is_a_different_definition() {
 
 #[test]
 fn applied_needs_all_nine_and_two_version_rows_are_unknown() {
-    let mut snapshot = parent();
-    for expected in INDEXES.iter().skip(1) {
-        if snapshot.find_index("public", expected.name).is_none() {
-            snapshot
-                .indexes
-                .push(index(expected.name, expected.table, expected.columns));
-        }
-    }
+    let mut snapshot = with_all_nine(parent());
     // ix_conversions_sha256 is there from the parent; the composite also covers it.
     assert_eq!(
         overall(&snapshot, Some(&["2a301fa09a8a"])),

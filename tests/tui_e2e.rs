@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::pty::Tui;
-use common::{cluster::TempCluster, pg_demo, sqlite_demo, status_json};
+use common::{cluster_demo, pg_demo, pg_invalid_index_count, sqlite_demo, status_json};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -123,22 +123,6 @@ fn an_idle_screen_sends_no_bytes() {
         "nothing changed, so nothing was written; written: {:?}",
         String::from_utf8_lossy(&raw[before..])
     );
-}
-
-/// A throwaway cluster of its own (the tests stop it or its backends) holding a small demo.
-fn cluster_demo(rows: u64) -> Option<(TempCluster, tempfile::TempDir, String)> {
-    let cluster = TempCluster::start_trusting("postgres")?;
-    let home = tempfile::tempdir().unwrap();
-    let url = cluster.url("postgres", "mdraft");
-    let out = common::run(common::hotidx(home.path()).args([
-        "demo",
-        "--rows",
-        &rows.to_string(),
-        "--database-url",
-        &url,
-    ]));
-    assert_eq!(out.code, 0, "{}", out.all());
-    Some((cluster, home, url))
 }
 
 /// A backend that stops answering (SIGSTOP) must not freeze key handling.
@@ -283,11 +267,7 @@ async fn sigterm_during_a_build_cancels_it_and_says_so() {
         raw.contains("the build was cancelled on SIGTERM; not built: ix_conversions_status"),
         "{raw}"
     );
-    let mut conn = db.connect().await;
-    let invalid: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_index WHERE NOT indisvalid")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
+    let invalid = pg_invalid_index_count(&db.url).await;
     assert_eq!(invalid, 0, "the cancelled build left no INVALID index");
     sqlx::Executor::execute(&mut holder, "COMMIT")
         .await

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{PgTestDb, hotidx, pg_demo, run};
+use common::{PgTestDb, hotidx, hotidx_on, pg_demo, run};
 
 /// The reason kinds `explain` gives, for a probe or for SQL with --expect.
 fn kinds(home: &std::path::Path, db: &PgTestDb, args: &[&str]) -> Vec<String> {
@@ -35,7 +35,7 @@ fn has(kinds: &[String], kind: &str) -> bool {
 
 async fn applied(label: &str, rows: u64) -> Option<(PgTestDb, tempfile::TempDir)> {
     let (db, home) = pg_demo(label, rows).await?;
-    let out = run(hotidx(home.path()).args(["upgrade", "--yes", "--database-url", &db.url]));
+    let out = hotidx_on(home.path(), &db.url, &["upgrade", "--yes"]);
     assert_eq!(out.code, 0, "{}", out.all());
     Some((db, home))
 }

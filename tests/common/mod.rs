@@ -133,17 +133,24 @@ impl Run {
     }
 }
 
-pub fn run(command: &mut Command) -> Run {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().expect("run hotidx");
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+/// Any finished process read the same way; killed by a signal (no exit code) reads as -1.
+impl From<Output> for Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
     }
+}
+
+pub fn run(command: &mut Command) -> Run {
+    command.output().expect("run hotidx").into()
+}
+
+/// `hotidx ARGS --database-url URL`: how the tests run a subcommand against one database.
+pub fn hotidx_on(home: &Path, url: &str, args: &[&str]) -> Run {
+    run(hotidx(home).args(args).args(["--database-url", url]))
 }
 
 /// Builds a small demo SQLite file at `path` with the real `hotidx demo`.
@@ -216,6 +223,33 @@ pub async fn pg_demo(label: &str, rows: u64) -> Option<(PgTestDb, tempfile::Temp
     ]));
     assert_eq!(out.code, 0, "{}", out.all());
     Some((db, home))
+}
+
+/// A throwaway cluster of its own (for tests that stop it or its backends) holding a small demo.
+pub fn cluster_demo(rows: u64) -> Option<(cluster::TempCluster, tempfile::TempDir, String)> {
+    let cluster = cluster::TempCluster::start_trusting("postgres")?;
+    let home = tempfile::tempdir().expect("tempdir");
+    let url = cluster.url("postgres", "mdraft");
+    let out = run(hotidx(home.path()).args([
+        "demo",
+        "--rows",
+        &rows.to_string(),
+        "--database-url",
+        &url,
+    ]));
+    assert_eq!(out.code, 0, "{}", out.all());
+    Some((cluster, home, url))
+}
+
+/// How many indexes in the database at `url` are INVALID: what a failed concurrent build leaves.
+pub async fn pg_invalid_index_count(url: &str) -> i64 {
+    let mut conn = PgConnection::connect(url).await.expect("connect");
+    let count = sqlx::query_scalar("SELECT count(*) FROM pg_index WHERE NOT indisvalid")
+        .fetch_one(&mut conn)
+        .await
+        .expect("count invalid indexes");
+    let _ = conn.close().await;
+    count
 }
 
 /// Text with every run of white space folded to one space: wrapped output compared as written.
