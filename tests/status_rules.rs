@@ -128,3 +128,24 @@ fn tables_in_another_schema_are_found_when_unambiguous() {
         Some("app.ix_conversions_sha256")
     );
 }
+
+#[test]
+fn an_interrupted_upgrade_outside_the_public_schema_is_partial() {
+    // The same parent, in schema `app`, with one of the migration's indexes already built.
+    let mut snapshot = parent();
+    for table in &mut snapshot.tables {
+        table.schema = "app".into();
+    }
+    for index in &mut snapshot.indexes {
+        index.schema = "app".into();
+    }
+    snapshot.indexes.push(IndexInfo {
+        schema: "app".into(),
+        ..index("ix_jobs_status", "jobs", &["status"])
+    });
+    assert_eq!(
+        overall(&snapshot, Some(&[PARENT_REVISION])),
+        OverallStatus::Partial,
+        "app.ix_jobs_status is the migration's own index, built"
+    );
+}

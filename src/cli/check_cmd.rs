@@ -8,7 +8,7 @@ use super::{Format, emit, open_for_reading, to_json};
 use crate::config::Target;
 use crate::db::DbError;
 use crate::explain::run::explain;
-use crate::migration::{IndexState, OverallStatus, migration_status};
+use crate::migration::{OverallStatus, migration_status};
 use crate::probes::{self, PROBES, verdict_text};
 
 #[derive(Serialize)]
@@ -36,7 +36,7 @@ pub async fn run(target: &Target, format: Format) -> Result<i32, DbError> {
         evidence: status.summary.clone(),
     }];
     for index in &status.indexes {
-        let ok = matches!(index.state, IndexState::Present | IndexState::Covered);
+        let ok = index.state.is_satisfied();
         let evidence = match &index.detail {
             Some(detail) => format!("{}: {detail}", index.state),
             None => index.state.to_string(),

@@ -8,7 +8,7 @@ use sqlx::{ConnectOptions, Connection, Executor};
 use super::run::{Explained, explain};
 use crate::config::Target;
 use crate::db::{Database, DbError};
-use crate::migration::{INDEXES, IndexState, MigrationStatus, Owner};
+use crate::migration::{INDEXES, MigrationStatus, Owner};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
@@ -25,9 +25,10 @@ fn missing(status: &MigrationStatus) -> Vec<&'static crate::migration::ExpectedI
     INDEXES
         .iter()
         .filter(|e| {
-            status.indexes.iter().any(|i| {
-                i.name == e.name && !matches!(i.state, IndexState::Present | IndexState::Covered)
-            })
+            status
+                .indexes
+                .iter()
+                .any(|i| i.name == e.name && !i.state.is_satisfied())
         })
         .collect()
 }

@@ -50,6 +50,13 @@ pub enum IndexState {
     Covered,
 }
 
+impl IndexState {
+    /// What the migration needs of this index is there: the index itself or one that serves.
+    pub fn is_satisfied(self) -> bool {
+        matches!(self, IndexState::Present | IndexState::Covered)
+    }
+}
+
 impl fmt::Display for IndexState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -76,6 +83,15 @@ pub struct IndexStatus {
     pub actual_columns: Option<Vec<String>>,
     /// What differs, what covers it, or what to know about it; one sentence.
     pub detail: Option<String>,
+}
+
+impl IndexStatus {
+    /// The index found is this one, under its own name (`actual_index` is schema-qualified
+    /// outside the default schema), not another that covers it.
+    pub fn found_under_own_name(&self) -> bool {
+        let found = self.actual_index.as_deref();
+        found.map(|a| a.rsplit('.').next()) == Some(Some(self.name.as_str()))
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -114,7 +130,7 @@ pub fn migration_status(
 }
 
 fn overall(versions: Option<&[String]>, indexes: &[IndexStatus]) -> (OverallStatus, String) {
-    let satisfied = |i: &&IndexStatus| matches!(i.state, IndexState::Present | IndexState::Covered);
+    let satisfied = |i: &&IndexStatus| i.state.is_satisfied();
     // Without a known version the indexes alone say how far the database is.
     let tally = format!(
         "{} of the nine indexes present or covered",
@@ -151,9 +167,7 @@ fn overall(versions: Option<&[String]>, indexes: &[IndexStatus]) -> (OverallStat
             let built: Vec<&str> = indexes
                 .iter()
                 .filter(|i| i.owner == Owner::Migration)
-                .filter(|i| {
-                    i.state != IndexState::Missing && i.actual_index.as_ref() == Some(&i.name)
-                })
+                .filter(|i| i.state != IndexState::Missing && i.found_under_own_name())
                 .map(|i| i.name.as_str())
                 .collect();
             let to_build = indexes.iter().filter(|i| !satisfied(i)).count();

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use crate::catalog::{CatalogSnapshot, IndexInfo};
-use crate::migration::{IndexState, MigrationStatus, migration_status};
+use crate::migration::{MigrationStatus, migration_status};
 
 pub struct Loaded {
     pub snapshot: CatalogSnapshot,
@@ -38,7 +38,7 @@ impl Loaded {
             .map(|i| (i.schema.clone(), i.table.clone()))
             .collect();
         for index in &status.indexes {
-            let wrong = !matches!(index.state, IndexState::Present | IndexState::Covered);
+            let wrong = !index.state.is_satisfied();
             if let (true, Some(schema)) = (wrong, &index.schema) {
                 flagged_tables.insert((schema.clone(), index.table.clone()));
             }

@@ -1,9 +1,7 @@
 //! The downgrade plan: back to the parent's exact index set, or the published one verbatim.
 
 use super::statements::{drop_statement, move_version, qualified_name};
-use super::{
-    Plan, PlanOptions, Refusal, Step, StepKind, same_name, schema_of, unknown, version_schema,
-};
+use super::{Plan, PlanOptions, Refusal, Step, StepKind, schema_of, unknown, version_schema};
 use crate::catalog::BackendKind;
 use crate::migration::{
     INDEXES, IndexStatus, MigrationStatus, Owner, PARENT_REVISION, REVISION, Script, statements,
@@ -63,7 +61,7 @@ pub(super) fn plan(
 /// Restores the parent's index set: drops only what the migration added, if it is there.
 fn downgrade_step(index: &IndexStatus, backend: BackendKind, options: PlanOptions) -> Step {
     // Only an index of this very name; another index that covers it is not ours to drop.
-    let exists_by_name = same_name(index);
+    let exists_by_name = index.found_under_own_name();
     let (kind, statements, reason) = match index.owner {
         Owner::Parent => (
             StepKind::Skip,

@@ -7,7 +7,7 @@ mod statements;
 pub use statements::sql_script;
 mod upgrade;
 
-use super::{IndexState, IndexStatus, MigrationStatus, Owner, PARENT_REVISION, REVISION};
+use super::{IndexStatus, MigrationStatus, Owner, PARENT_REVISION, REVISION};
 use crate::catalog::BackendKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,13 +154,13 @@ pub fn unmet(status: &MigrationStatus, plan: &Plan) -> Vec<String> {
         Direction::Upgrade => status
             .indexes
             .iter()
-            .filter(|i| !matches!(i.state, IndexState::Present | IndexState::Covered))
+            .filter(|i| !i.state.is_satisfied())
             .map(|i| format!("{} is {}", i.name, i.state))
             .collect(),
         Direction::Downgrade => plan
             .ddl_steps()
             .filter_map(|step| by_name(&step.index))
-            .filter(|i| same_name(i))
+            .filter(|i| i.found_under_own_name())
             .map(|i| format!("{} is still there", i.name))
             .collect(),
     }
@@ -171,10 +171,6 @@ pub(super) fn owned(state: &str, index: &IndexStatus) -> String {
         Owner::Parent => format!("{state} (from the parent)"),
         Owner::Migration => state.to_string(),
     }
-}
-
-pub(super) fn same_name(index: &IndexStatus) -> bool {
-    index.actual_index.as_deref().map(|a| a.rsplit('.').next()) == Some(Some(index.name.as_str()))
 }
 
 /// Where `alembic_version` lives: beside the mdraft tables (`None`: the default schema).

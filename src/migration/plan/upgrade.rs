@@ -2,8 +2,7 @@
 
 use super::statements::{adapt, drop_statement, lookup, move_version, statement_map};
 use super::{
-    Plan, PlanOptions, Refusal, Step, StepKind, owned, same_name, schema_of, unknown,
-    version_schema,
+    Plan, PlanOptions, Refusal, Step, StepKind, owned, schema_of, unknown, version_schema,
 };
 use crate::catalog::BackendKind;
 use crate::migration::{
@@ -80,7 +79,7 @@ fn upgrade_step(
     let (kind, statements, reason) = match index.state {
         IndexState::Present => (StepKind::Skip, vec![], owned("present", index)),
         // The parent's own index, or this very name made unique: the access path is there.
-        IndexState::Covered if same_name(index) => {
+        IndexState::Covered if index.found_under_own_name() => {
             (StepKind::Skip, vec![], owned("present as UNIQUE", index))
         }
         IndexState::Covered if index.owner == Owner::Parent => {
