@@ -132,7 +132,7 @@ async fn explain_sql(
                 })
                 .unwrap_or_default();
             let columns = expected_columns(&snapshot, name);
-            let state = index_state(db, &snapshot, name).await?;
+            let state = index_state(&snapshot, name);
             let expectation = Expectation {
                 index: name,
                 table: &table,

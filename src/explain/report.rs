@@ -64,7 +64,7 @@ pub async fn report(
     let explained = explain(db, &bound.sql, analyze).await?;
     let verdict = probes::verdict(&explained.plan, probe, snapshot);
     if !verdict.through_expected {
-        let state = index_state(db, snapshot, probe.expected_index).await?;
+        let state = index_state(snapshot, probe.expected_index);
         let columns = expected_columns(snapshot, probe.expected_index);
         let expectation = Expectation {
             index: probe.expected_index,
@@ -77,8 +77,8 @@ pub async fn report(
     }
     report.verdict = Some(verdict);
     if options.compare {
-        let versions = db.alembic_versions(snapshot).await?;
-        let status = migration_status(snapshot, versions);
+        // The indexes' states do not depend on the version row: no need to read it.
+        let status = migration_status(snapshot, None);
         let comparison = compare(target, db, &status, &bound.sql, options.read_only).await?;
         report.comparison = Some(comparison);
     }
@@ -88,21 +88,17 @@ pub async fn report(
 }
 
 /// The migration's state for one of its nine, or for any other index what the catalog says.
-pub async fn index_state(
-    db: &mut Database,
-    snapshot: &crate::catalog::CatalogSnapshot,
-    name: &str,
-) -> Result<IndexState, DbError> {
-    let versions = db.alembic_versions(snapshot).await?;
-    let status = migration_status(snapshot, versions);
+/// A pure function of the snapshot: an index's state does not depend on the version row.
+pub fn index_state(snapshot: &crate::catalog::CatalogSnapshot, name: &str) -> IndexState {
+    let status = migration_status(snapshot, None);
     if let Some(known) = status.indexes.iter().find(|i| i.name == name) {
-        return Ok(known.state);
+        return known.state;
     }
-    Ok(match snapshot.indexes.iter().find(|i| i.name == name) {
+    match snapshot.indexes.iter().find(|i| i.name == name) {
         None => IndexState::Missing,
         Some(i) if !i.valid => IndexState::Invalid,
         Some(_) => IndexState::Present,
-    })
+    }
 }
 
 pub fn expected_columns(snapshot: &crate::catalog::CatalogSnapshot, name: &str) -> Vec<String> {
