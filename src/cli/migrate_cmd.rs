@@ -13,8 +13,7 @@ use crate::config::Target;
 use crate::db::DbError;
 use crate::migration::plan::{self, Direction, PlanOptions};
 use crate::migration::progress::{RunFailure, RunOutcome};
-use crate::migration::run_postgres::{self, RunSettings};
-use crate::migration::{MigrationStatus, migration_status, run_sqlite};
+use crate::migration::{MigrationStatus, migration_status};
 
 #[derive(Debug, Clone, Copy)]
 pub struct MigrateArgs {
@@ -27,9 +26,6 @@ pub struct MigrateArgs {
     pub lock_timeout: Duration,
     pub read_only: bool,
 }
-
-/// Tries per statement when `lock_timeout` fires, before giving up.
-const LOCK_ATTEMPTS: u32 = 3;
 
 pub async fn run(target: &Target, args: MigrateArgs) -> Result<i32, DbError> {
     if args.read_only && !args.sql {
@@ -136,18 +132,7 @@ async fn execute(target: &Target, plan: &plan::Plan, args: MigrateArgs) -> Resul
         let target = target.clone();
         let plan = plan.clone();
         tokio::spawn(async move {
-            match &target {
-                Target::Postgres(pg) => {
-                    let settings = RunSettings {
-                        lock_timeout: args.lock_timeout,
-                        lock_attempts: LOCK_ATTEMPTS,
-                    };
-                    run_postgres::run(pg, &plan, settings, events_tx, cancel_rx).await
-                }
-                Target::Sqlite(file) => {
-                    run_sqlite::run(&file.path, &plan, events_tx, cancel_rx).await
-                }
-            }
+            crate::migration::run(&target, &plan, args.lock_timeout, events_tx, cancel_rx).await
         })
     };
     let mut printer = ProgressPrinter::new();

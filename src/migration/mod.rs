@@ -9,7 +9,38 @@ mod watch_postgres;
 
 pub use status::{IndexState, IndexStatus, MigrationStatus, OverallStatus, migration_status};
 
+use std::time::Duration;
+
+use tokio::sync::{mpsc::UnboundedSender, watch};
+
+use self::plan::Plan;
+use self::progress::{RunEvent, RunFailure, RunOutcome};
 use crate::catalog::BackendKind;
+use crate::config::Target;
+
+/// Tries per DDL statement when `lock_timeout` fires, before giving up.
+pub const LOCK_ATTEMPTS: u32 = 3;
+
+/// Runs `plan` on `target`, for either front end: on PostgreSQL one statement at a time, each
+/// waiting at most `lock_timeout` for its lock (retried); on SQLite in one transaction.
+pub async fn run(
+    target: &Target,
+    plan: &Plan,
+    lock_timeout: Duration,
+    events: UnboundedSender<RunEvent>,
+    cancel: watch::Receiver<bool>,
+) -> Result<RunOutcome, RunFailure> {
+    match target {
+        Target::Postgres(pg) => {
+            let settings = run_postgres::RunSettings {
+                lock_timeout,
+                lock_attempts: LOCK_ATTEMPTS,
+            };
+            run_postgres::run(pg, plan, settings, events, cancel).await
+        }
+        Target::Sqlite(file) => run_sqlite::run(&file.path, plan, events, cancel).await,
+    }
+}
 
 pub const REVISION: &str = "2a301fa09a8a";
 pub const PARENT_REVISION: &str = "add_visitor_session_to_jobs";

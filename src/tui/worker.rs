@@ -12,15 +12,14 @@ use crate::catalog::CatalogSnapshot;
 use crate::config::Target;
 use crate::db::{Access, Database, DbError, Refresher};
 use crate::explain::report::{ProbeOptions, report};
+use crate::migration::migration_status;
 use crate::migration::plan::{self, Direction, Plan, PlanOptions};
 use crate::migration::progress::Session;
-use crate::migration::run_postgres::{self, RunSettings};
-use crate::migration::{migration_status, run_sqlite};
+use crate::migration::run_postgres;
 
 /// A refresh with no answer after this long is reported, and its connection dropped.
 const REFRESH_TIMEOUT: Duration = Duration::from_secs(15);
 const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
-const LOCK_ATTEMPTS: u32 = 3;
 
 pub struct Worker {
     target: Target,
@@ -115,16 +114,8 @@ impl Worker {
                     }
                 })
             };
-            let result = match &target {
-                Target::Postgres(pg) => {
-                    let settings = RunSettings {
-                        lock_timeout: LOCK_TIMEOUT,
-                        lock_attempts: LOCK_ATTEMPTS,
-                    };
-                    run_postgres::run(pg, &plan, settings, run_tx, cancel_rx).await
-                }
-                Target::Sqlite(file) => run_sqlite::run(&file.path, &plan, run_tx, cancel_rx).await,
-            };
+            let result =
+                crate::migration::run(&target, &plan, LOCK_TIMEOUT, run_tx, cancel_rx).await;
             let _ = forward.await;
             let _ = events.send(DbEvent::RunFinished(result));
         });
