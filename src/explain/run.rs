@@ -165,7 +165,7 @@ async fn plan_document(
         .map_err(|e| failed("reading the plan", e))
 }
 
-async fn fetch_plan(
+pub(super) async fn fetch_plan(
     conn: &mut sqlx::PgConnection,
     statement: &str,
 ) -> Result<(PlanNode, Option<f64>), DbError> {

@@ -2,7 +2,6 @@
 //! pg_stats, pg_stat_user_tables, settings, the planner's own costs), never guessed.
 
 use serde::Serialize;
-use serde_json::Value;
 use sqlx::postgres::PgConnection;
 use sqlx::{Executor, Row};
 
@@ -314,18 +313,9 @@ async fn forced(conn: &mut PgConnection, sql: &str, plan: &PlanNode, index: &str
     };
     let _ = conn.execute("BEGIN READ ONLY").await;
     let _ = conn.execute("SET LOCAL enable_seqscan = off").await;
-    let answer = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN (FORMAT JSON) {sql}")))
-        .fetch_one(&mut *conn)
-        .await;
+    let answer = super::run::fetch_plan(conn, &format!("EXPLAIN (FORMAT JSON) {sql}")).await;
     let _ = conn.execute("ROLLBACK").await;
-    let Ok(row) = answer else {
-        return Forced::Unknown;
-    };
-    let doc: Value = row
-        .try_get::<sqlx::types::Json<Value>, _>(0)
-        .map(|j| j.0)
-        .unwrap_or(Value::Null);
-    let Some((forced_plan, _)) = super::postgres::parse(&doc) else {
+    let Ok((forced_plan, _)) = answer else {
         return Forced::Unknown;
     };
     let used = forced_plan.indexes_used();
