@@ -81,6 +81,18 @@ impl std::fmt::Display for RunFailure {
     }
 }
 
+impl BuildProgress {
+    /// `(done, total)` in blocks while the phase counts blocks, else in tuples; `total` is not
+    /// positive when neither is known yet.
+    pub fn done_total(&self) -> (i64, i64) {
+        if self.blocks_total > 0 {
+            (self.blocks_done, self.blocks_total)
+        } else {
+            (self.tuples_done, self.tuples_total)
+        }
+    }
+}
+
 impl Session {
     /// `pid 4242 (alice, idle in transaction for 63 s, started 12:00:01)`.
     pub fn describe(&self) -> String {

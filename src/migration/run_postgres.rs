@@ -8,7 +8,7 @@ use sqlx::postgres::PgConnection;
 use sqlx::{Connection, Executor};
 use tokio::sync::{mpsc::UnboundedSender, watch};
 
-use super::plan::{Direction, Plan, Step};
+use super::plan::{Direction, Plan, Step, postgres_drop};
 use super::progress::{RunEvent, RunFailure, RunOutcome, Session};
 pub use super::watch_postgres::long_transactions;
 use super::watch_postgres::{read_progress, read_state};
@@ -231,12 +231,7 @@ impl Run<'_> {
         .ok()
         .flatten();
         if invalid == Some(true) && self.plan.options.direction == Direction::Upgrade {
-            let concurrently = if self.plan.options.concurrently {
-                "CONCURRENTLY "
-            } else {
-                ""
-            };
-            let drop = format!("DROP INDEX {concurrently}IF EXISTS {}", step.qualified);
+            let drop = postgres_drop(self.plan.options.concurrently, &step.qualified);
             if self.conn.execute(sqlx::AssertSqlSafe(drop)).await.is_ok() {
                 let _ = self.events.send(RunEvent::CleanedUp {
                     index: step.index.clone(),

@@ -4,6 +4,7 @@
 mod downgrade;
 mod statements;
 
+pub(crate) use statements::postgres_drop;
 pub use statements::sql_script;
 mod upgrade;
 

@@ -73,17 +73,19 @@ pub(super) fn drop_statement(
     name: &str,
 ) -> String {
     match backend {
-        BackendKind::Postgres => format!(
-            "DROP INDEX {}IF EXISTS {};",
-            if options.concurrently {
-                "CONCURRENTLY "
-            } else {
-                ""
-            },
-            qualified_name(backend, schema, name)
-        ),
+        BackendKind::Postgres => {
+            let qualified = qualified_name(backend, schema, name);
+            format!("{};", postgres_drop(options.concurrently, &qualified))
+        }
         BackendKind::Sqlite => format!("DROP INDEX IF EXISTS {name};"),
     }
+}
+
+/// `DROP INDEX [CONCURRENTLY] IF EXISTS schema.name`: the plan's statement, and the clean-up of
+/// an INVALID leftover when a build fails.
+pub(crate) fn postgres_drop(concurrently: bool, qualified: &str) -> String {
+    let concurrently = if concurrently { "CONCURRENTLY " } else { "" };
+    format!("DROP INDEX {concurrently}IF EXISTS {qualified}")
 }
 
 pub(super) fn qualified_name(backend: BackendKind, schema: Option<&str>, name: &str) -> String {
