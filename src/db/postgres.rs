@@ -6,7 +6,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection};
 
 use super::DbError;
-pub use super::postgres_catalog::{LAST_SCAN_SINCE, catalog_query, counters_query, snapshot};
+pub use super::postgres_catalog::{catalog_query, snapshot};
 use crate::config::PostgresTarget;
 
 /// How long an inspection statement may wait for a lock: reading must never hang behind DDL.

@@ -15,7 +15,7 @@ const COUNTERS: &str = include_str!("catalog_counters_postgres.sql");
 const SHARED: &str = include_str!("catalog_shared_postgres.sql");
 
 /// `pg_stat_get_lastscan` (and the `last_idx_scan` column) arrived in PostgreSQL 16.
-pub const LAST_SCAN_SINCE: u32 = 160_000;
+const LAST_SCAN_SINCE: u32 = 160_000;
 
 /// The full catalog statement for a server version.
 pub fn catalog_query(server_version_num: u32) -> String {
@@ -23,7 +23,7 @@ pub fn catalog_query(server_version_num: u32) -> String {
 }
 
 /// The counters statement for a server version.
-pub fn counters_query(server_version_num: u32) -> String {
+fn counters_query(server_version_num: u32) -> String {
     expand(COUNTERS, server_version_num)
 }
 
