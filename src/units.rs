@@ -6,12 +6,7 @@ pub fn bytes(value: Option<i64>) -> String {
         return "unknown".into();
     };
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut size = value as f64;
-    let mut unit = 0;
-    while size >= 1024.0 && unit + 1 < UNITS.len() {
-        size /= 1024.0;
-        unit += 1;
-    }
+    let (size, unit) = scaled(value, &UNITS);
     if unit == 0 {
         format!("{value} B")
     } else {
@@ -25,17 +20,24 @@ pub fn bytes_short(value: Option<i64>) -> String {
         return "?".into();
     };
     const UNITS: [&str; 5] = ["B", "K", "M", "G", "T"];
-    let mut size = value as f64;
-    let mut unit = 0;
-    while size >= 1024.0 && unit + 1 < UNITS.len() {
-        size /= 1024.0;
-        unit += 1;
-    }
+    let (size, unit) = scaled(value, &UNITS);
     if unit == 0 || size >= 100.0 {
         format!("{size:.0}{}", UNITS[unit])
     } else {
         format!("{size:.1}{}", UNITS[unit])
     }
+}
+
+/// `value` divided by 1024 until it is below 1024 or `units` has no bigger unit, and the index
+/// in `units` of the unit it is then in.
+fn scaled(value: i64, units: &[&str]) -> (f64, usize) {
+    let mut size = value as f64;
+    let mut unit = 0;
+    while size >= 1024.0 && unit + 1 < units.len() {
+        size /= 1024.0;
+        unit += 1;
+    }
+    (size, unit)
 }
 
 /// 1234567 → `1.2M`; below 100,000 the exact figure.

@@ -110,10 +110,7 @@ pub fn render_text(target: &str, snapshot: &CatalogSnapshot) -> String {
                 units::bytes(finding.size_bytes),
                 finding.text
             );
-            for line in text_table::wrap("  ", &text, TEXT_WIDTH) {
-                out += &line;
-                out.push('\n');
-            }
+            out += &text_table::wrapped("  ", &text, TEXT_WIDTH);
         }
     }
     out

@@ -1,26 +1,13 @@
 //! How a plan reads on the confirmation screen.
 
-use super::text_table;
+use super::text_table::{self, labelled};
 use crate::catalog::BackendKind;
 use crate::migration::plan::{Direction, Plan, StepKind};
 
-const LABEL: usize = 11;
-
-fn labelled(out: &mut String, label: &str, text: &str) {
-    for line in text_table::wrap(&format!("{label:<LABEL$}"), text, super::TEXT_WIDTH) {
-        out.push_str(&line);
-        out.push('\n');
-    }
-}
-
 /// A statement wrapped at word boundaries to fit 80 columns; joined back, it is the exact SQL
 /// (`--sql` prints each on one line, for copying).
-fn statement_lines(out: &mut String, label: &str, statement: &str) {
-    let prefix = format!("  {label:<9}");
-    for line in text_table::wrap(&prefix, statement, super::TEXT_WIDTH) {
-        out.push_str(&line);
-        out.push('\n');
-    }
+fn statement_lines(label: &str, statement: &str) -> String {
+    text_table::wrapped(&format!("  {label:<9}"), statement, super::TEXT_WIDTH)
 }
 
 /// The plan as an operator reads it before saying yes.
@@ -48,8 +35,7 @@ pub fn render(plan: &Plan, lock_timeout_ms: u128) -> String {
         Direction::Upgrade => "upgrade",
         Direction::Downgrade => "downgrade",
     };
-    labelled(
-        &mut out,
+    out += &labelled(
         name,
         &format!("{ddl} indexes {verb}{how}, {skipped} skipped; {version}"),
     );
@@ -62,14 +48,14 @@ pub fn render(plan: &Plan, lock_timeout_ms: u128) -> String {
         };
         out += &format!("  {action:<9}{}: {}\n", step.index, step.reason);
         for statement in &step.statements {
-            statement_lines(&mut out, "", statement);
+            out += &statement_lines("", statement);
         }
     }
     for statement in &plan.version_statements {
-        statement_lines(&mut out, "version", statement);
+        out += &statement_lines("version", statement);
     }
     for difference in &plan.differs_from_published {
-        labelled(&mut out, "note", difference);
+        out += &labelled("note", difference);
     }
     out
 }

@@ -79,9 +79,8 @@ impl ProgressPrinter {
     }
 
     fn progress(&mut self, p: &BuildProgress) {
-        let percent = match (p.blocks_total, p.tuples_total) {
-            (b, _) if b > 0 => format!("{:>3}% ", p.blocks_done * 100 / b),
-            (_, t) if t > 0 => format!("{:>3}% ", p.tuples_done * 100 / t),
+        let percent = match p.done_total() {
+            (done, total) if total > 0 => format!("{:>3}% ", done * 100 / total),
             _ => String::new(),
         };
         let text = format!(
@@ -139,11 +138,7 @@ impl ProgressPrinter {
 /// `[#######.............]` from blocks, else tuples, done of total.
 fn bar(p: &BuildProgress) -> String {
     const WIDTH: i64 = 20;
-    let (done, total) = if p.blocks_total > 0 {
-        (p.blocks_done, p.blocks_total)
-    } else {
-        (p.tuples_done, p.tuples_total)
-    };
+    let (done, total) = p.done_total();
     let filled = if total > 0 {
         (done * WIDTH / total).clamp(0, WIDTH)
     } else {

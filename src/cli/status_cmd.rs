@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::text_table::{self, left};
+use super::text_table::{self, labelled, left};
 use super::{Format, TEXT_WIDTH, emit, open_for_reading, target_line, to_json};
 use crate::catalog::BackendKind;
 use crate::config::Target;
@@ -42,13 +42,6 @@ pub async fn run(target: &Target, format: Format) -> Result<i32, DbError> {
             missing: status.missing_tables.clone(),
         })
     }
-}
-
-const LABEL_WIDTH: usize = 11;
-
-fn labelled(label: &str, value: &str) -> String {
-    let prefix = format!("{label:<LABEL_WIDTH$}");
-    text_table::wrap(&prefix, value, TEXT_WIDTH).join("\n") + "\n"
 }
 
 pub fn render_text(target: &str, status: &MigrationStatus) -> String {
@@ -118,10 +111,7 @@ pub fn render_text(target: &str, status: &MigrationStatus) -> String {
                 index.name,
                 index.detail.as_deref().unwrap_or_default()
             );
-            for line in text_table::wrap("  ", &note, TEXT_WIDTH) {
-                out += &line;
-                out.push('\n');
-            }
+            out += &text_table::wrapped("  ", &note, TEXT_WIDTH);
         }
     }
     out

@@ -132,6 +132,24 @@ pub fn wrap(prefix: &str, text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// [`wrap`] joined back into text, each line (there is always at least one) ending in `\n`.
+pub(crate) fn wrapped(prefix: &str, text: &str, width: usize) -> String {
+    let mut out = String::new();
+    for line in wrap(prefix, text, width) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// How wide the label column of the text reports is.
+pub(crate) const LABEL_WIDTH: usize = 11;
+
+/// `label` padded to [`LABEL_WIDTH`], then `text` wrapped to [`super::TEXT_WIDTH`] under it.
+pub(crate) fn labelled(label: &str, text: &str) -> String {
+    wrapped(&format!("{label:<LABEL_WIDTH$}"), text, super::TEXT_WIDTH)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +166,12 @@ mod tests {
     #[test]
     fn wrap_hangs_continuation_lines() {
         assert_eq!(wrap("- ", "aa bb cc dd", 7), vec!["- aa bb", "  cc dd"]);
+    }
+
+    #[test]
+    fn wrapped_ends_every_line_even_for_empty_text() {
+        assert_eq!(wrapped("- ", "aa bb cc dd", 7), "- aa bb\n  cc dd\n");
+        assert_eq!(wrapped("- ", "", 7), "- \n");
+        assert_eq!(labelled("status", "ok"), "status     ok\n");
     }
 }

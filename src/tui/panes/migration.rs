@@ -190,11 +190,7 @@ fn gauge<'a>(state: &StepState, width: usize, theme: &Theme) -> Span<'a> {
         StepState::Waiting => Span::styled("waiting", theme.dim()),
         StepState::Running(None) => Span::styled("starting…", theme.warn()),
         StepState::Running(Some(p)) => {
-            let (done, total) = if p.blocks_total > 0 {
-                (p.blocks_done, p.blocks_total)
-            } else {
-                (p.tuples_done, p.tuples_total)
-            };
+            let (done, total) = p.done_total();
             let percent = if total > 0 { done * 100 / total } else { 0 };
             let filled = (percent * 8 / 100) as usize;
             // Elapsed before the phase: on a narrow screen the phase is what gets elided.
