@@ -232,8 +232,8 @@ fn parse_postgres(raw: &str, source: Source, timeout: Duration) -> Result<Target
         if !KNOWN_PARAMETERS.contains(&key.as_ref()) {
             // psql refuses an unknown parameter too: a typo must not be silently ignored.
             return Err(DbError::MalformedUrl(format!(
-                "unknown parameter {key:?}: use sslmode, sslrootcert, sslcert, sslkey, \
-                 application_name, options, host, port, dbname, user or connect_timeout"
+                "unknown parameter {key:?}: use {}",
+                known_parameters()
             )));
         }
         if key == "connect_timeout" {
@@ -259,6 +259,15 @@ fn parse_postgres(raw: &str, source: Source, timeout: Duration) -> Result<Target
         connect_timeout: timeout,
         source,
     }))
+}
+
+/// `a, b or c`: every name of [`KNOWN_PARAMETERS`].
+fn known_parameters() -> String {
+    match KNOWN_PARAMETERS.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 /// libpq's default user is the operating system user; sqlx's lookup can come back as
@@ -288,10 +297,8 @@ fn os_user() -> Option<String> {
 
 /// sqlx configuration errors name the bad parameter, never the URL; keep only that part.
 fn describe_config_error(e: &sqlx::Error) -> String {
-    let text = e.to_string();
-    let text = text
-        .strip_prefix("error with configuration: ")
-        .unwrap_or(&text)
+    let text = e
+        .to_string()
         .replace("`ssl_mode`", "sslmode")
         .replace("error with configuration: ", "");
     format!("{text}: expected postgres://user[:password]@host[:port]/database[?sslmode=…]")
@@ -300,4 +307,31 @@ fn describe_config_error(e: &sqlx::Error) -> String {
 /// True when `path` names the default demo database (which `demo` may rebuild without `--force`).
 pub fn is_demo_path(path: &Path) -> bool {
     demo_path().map(|demo| demo == path).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_parameter_is_refused_naming_every_known_one() {
+        let error = parse_target(
+            "postgres://db.internal/app?sslmod=require",
+            Source::Flag,
+            DEFAULT_CONNECT_TIMEOUT,
+        )
+        .err()
+        .map(|e| match e {
+            DbError::MalformedUrl(message) => message,
+            other => panic!("not a malformed URL: {other}"),
+        });
+        assert_eq!(
+            error.as_deref(),
+            Some(
+                "unknown parameter \"sslmod\": use sslmode, sslrootcert, sslcert, sslkey, \
+                 application_name, options, host, hostaddr, port, dbname, user, password or \
+                 connect_timeout"
+            )
+        );
+    }
 }

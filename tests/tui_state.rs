@@ -262,3 +262,16 @@ fn findings_mark_prefixes_duplicates_invalid_and_unused_indexes() {
             .contains(&("public".to_string(), "jobs".to_string()))
     );
 }
+
+#[test]
+fn the_help_lists_the_scope_of_every_binding() {
+    use hotidx::tui::keymap::{KEYMAP, Scope};
+    for binding in KEYMAP {
+        assert!(
+            Scope::ALL.contains(&binding.scope),
+            "{} ({:?}) would be missing from the help",
+            binding.label,
+            binding.scope
+        );
+    }
+}

@@ -27,8 +27,6 @@ pub enum Action {
     Rollback,
     ShowSql,
     CancelBuild,
-    /// `y` in a dialog: the one explicit key that confirms.
-    Confirm,
     /// `Esc`: closes a dialog, clears a filter.
     Back,
     /// The terminal changed size: draw again.

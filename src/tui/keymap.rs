@@ -12,7 +12,6 @@ pub enum Scope {
     Everywhere,
     Lists,
     Indexes,
-    Migration,
     Explain,
 }
 
@@ -74,12 +73,19 @@ pub const KEYMAP: &[Binding] = &[
 ];
 
 impl Scope {
+    /// Every scope, in the order the help lists them.
+    pub const ALL: [Scope; 4] = [
+        Scope::Everywhere,
+        Scope::Lists,
+        Scope::Indexes,
+        Scope::Explain,
+    ];
+
     pub fn applies(self, focus: Focus) -> bool {
         match self {
             Scope::Everywhere => true,
             Scope::Lists => true,
             Scope::Indexes => focus == Focus::Indexes,
-            Scope::Migration => focus == Focus::Migration,
             Scope::Explain => focus == Focus::Explain,
         }
     }
@@ -89,7 +95,6 @@ impl Scope {
             Scope::Everywhere => "everywhere",
             Scope::Lists => "in lists",
             Scope::Indexes => "indexes pane",
-            Scope::Migration => "migration pane",
             Scope::Explain => "explain view",
         }
     }

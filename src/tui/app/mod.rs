@@ -241,7 +241,7 @@ impl App {
                 self.filter.clear();
                 self.recompute_rows();
             }
-            Action::Back | Action::Confirm | Action::Resize => {}
+            Action::Back | Action::Resize => {}
             Action::Help => self.open(Popup::Help),
             Action::Refresh => return self.refresh_now(Instant::now()),
             Action::Quit if self.build_running() => self.open(Popup::QuitWhileBuilding),

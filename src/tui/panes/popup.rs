@@ -86,12 +86,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
     let height = (rows as u16 + 2).min(area.height.saturating_sub(2));
     let rect = centered(area, width, height);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Double)
-        .border_style(theme.focused_border())
-        .title(Span::styled(title, theme.title()))
-        .title_bottom(Line::styled(format!(" {keys} "), theme.title()));
+    let block = dialog_block(title, keys, theme);
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
@@ -112,12 +107,7 @@ fn render_help(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>, theme: 
         .min(if columns == 1 { 64 } else { 120 });
     let height = (per_column as u16 + 2).min(area.height.saturating_sub(2));
     let rect = centered(area, width, height);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Double)
-        .border_style(theme.focused_border())
-        .title(Span::styled(" Help ", theme.title()))
-        .title_bottom(Line::styled(" Esc close ", theme.title()));
+    let block = dialog_block(" Help ".into(), "Esc close", theme);
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
@@ -126,6 +116,16 @@ fn render_help(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>, theme: 
     for (n, chunk) in lines.chunks(per_column).enumerate() {
         frame.render_widget(Paragraph::new(chunk.to_vec()), halves[n]);
     }
+}
+
+/// The double border every pop-up wears, its title on top and its keys at the bottom.
+fn dialog_block(title: String, keys: &str, theme: &Theme) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(theme.focused_border())
+        .title(Span::styled(title, theme.title()))
+        .title_bottom(Line::styled(format!(" {keys} "), theme.title()))
 }
 
 fn verb(direction: Direction) -> &'static str {
@@ -138,12 +138,7 @@ fn verb(direction: Direction) -> &'static str {
 /// Every binding, grouped by where it works: read from the same table that handles the keys.
 fn help_lines(theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    for scope in [
-        Scope::Everywhere,
-        Scope::Lists,
-        Scope::Indexes,
-        Scope::Migration,
-    ] {
+    for scope in Scope::ALL {
         // A scope whose keys all work everywhere now has nothing of its own to list.
         if !KEYMAP.iter().any(|b| b.scope == scope) {
             continue;
