@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::text_table::{labelled, wrapped};
 use super::{Format, emit, open_for_reading, to_json};
 use crate::config::Target;
 use crate::db::{Database, DbError};
@@ -200,11 +201,6 @@ async fn explain_probes(
 }
 
 /// Label, then text wrapped to 80 columns under it.
-fn labelled(label: &str, text: &str) -> String {
-    let prefix = format!("{label:<11}");
-    super::text_table::wrap(&prefix, text, super::TEXT_WIDTH).join("\n") + "\n"
-}
-
 fn plan_text(explained: &Explained) -> String {
     let mut out = labelled(
         "sql",
@@ -222,8 +218,7 @@ fn plan_text(explained: &Explained) -> String {
         // Continuation lines keep the node's indentation.
         let depth = line.len() - line.trim_start().len();
         let prefix = " ".repeat(2 + depth);
-        out += &super::text_table::wrap(&prefix, line.trim_start(), super::TEXT_WIDTH).join("\n");
-        out.push('\n');
+        out += &wrapped(&prefix, line.trim_start(), super::TEXT_WIDTH);
     }
     out
 }

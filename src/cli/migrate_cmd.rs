@@ -79,14 +79,8 @@ pub async fn run(target: &Target, args: MigrateArgs) -> Result<i32, DbError> {
 }
 
 fn header(target: &str, status: &MigrationStatus) -> String {
-    let mut out = String::new();
-    for (label, text) in [("target", target), ("status", status.summary.as_str())] {
-        for line in super::text_table::wrap(&format!("{label:<11}"), text, super::TEXT_WIDTH) {
-            out += &line;
-            out.push('\n');
-        }
-    }
-    out
+    let labelled = super::text_table::labelled;
+    labelled("target", target) + &labelled("status", &status.summary)
 }
 
 /// Only an explicit yes on a terminal goes on; no terminal and no --yes is a refusal.
