@@ -239,12 +239,8 @@ pub async fn run(cli: Cli) -> Result<i32, DbError> {
         }
         // On a terminal, the TUI; piped or redirected, the same answer as text.
         None if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() => {
-            if let Target::Sqlite(file) = &target
-                && file.source == config::Source::DemoDefault
-                && !file.path.exists()
-            {
-                crate::demo::build(&target, None, false, crate::demo::DEFAULT_SEED).await?;
-            }
+            // Quietly: the line would be drawn over by the TUI.
+            build_default_demo(&target, false).await?;
             crate::tui::run(target, cli.read_only, cli.refresh).await
         }
         None => {
@@ -258,17 +254,25 @@ pub async fn run(cli: Cli) -> Result<i32, DbError> {
 
 /// Opens the target for reading, creating the demo database first if it is the default.
 pub(crate) async fn open_for_reading(target: &Target) -> Result<Database, DbError> {
+    build_default_demo(target, true).await?;
+    Database::connect(target, Access::ReadOnly).await
+}
+
+/// Builds the demo database when `target` is the default one and it does not exist yet.
+async fn build_default_demo(target: &Target, announce: bool) -> Result<(), DbError> {
     if let Target::Sqlite(file) = target
         && file.source == config::Source::DemoDefault
         && !file.path.exists()
     {
-        eprintln!(
-            "hotidx: creating the demo database at {} …",
-            file.path.display()
-        );
+        if announce {
+            eprintln!(
+                "hotidx: creating the demo database at {} …",
+                file.path.display()
+            );
+        }
         crate::demo::build(target, None, false, crate::demo::DEFAULT_SEED).await?;
     }
-    Database::connect(target, Access::ReadOnly).await
+    Ok(())
 }
 
 /// Writes to stdout; a closed pipe (`hotidx indexes | head`) is not an error worth a panic.
