@@ -13,10 +13,7 @@ SELECT json_build_object(
              CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END,
              CASE WHEN NOT $1 OR c.oid IN (SELECT oid FROM locked) THEN NULL
                   ELSE pg_table_size(c.oid) END))
-    FROM pg_class c
-    JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.relkind IN ('r', 'p', 'm')
-      AND {USER_SCHEMA}), '[]'),
+    FROM {USER_TABLES}), '[]'),
   'indexes', COALESCE((
     SELECT json_agg(json_build_array(
              i.indexrelid::bigint,

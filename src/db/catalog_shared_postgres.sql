@@ -4,6 +4,12 @@
 -- The schemas whose tables and indexes are the user's: not the system's, not TOAST's, not
 -- another session's temporary ones.
 n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
+-- {USER_TABLES}
+-- The user's tables, partitioned tables and materialized views, `c` in schema `n`. One list for
+-- both statements: if they disagreed, every refresh would fall back to the full read.
+pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'm') AND {USER_SCHEMA}
 -- {LOCKED}
 -- Relations someone holds or awaits ACCESS EXCLUSIVE on (ALTER TABLE, a plain DROP INDEX):
 -- pg_relation_size takes ACCESS SHARE, so these are not sized and the read never queues.

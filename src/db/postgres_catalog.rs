@@ -37,6 +37,7 @@ fn expand(statement: &str, server_version_num: u32) -> String {
     statement
         .replace("{LOCKED}", fragment("LOCKED"))
         .replace("{FINGERPRINT}", fragment("FINGERPRINT"))
+        .replace("{USER_TABLES}", fragment("USER_TABLES"))
         // Last: the fragments above use it too.
         .replace("{USER_SCHEMA}", fragment("USER_SCHEMA"))
         .replace("{LAST_SCAN}", last_scan)
