@@ -102,6 +102,22 @@ impl IndexInfo {
     pub fn table_display_name(&self) -> String {
         qualified(&self.schema, &self.table)
     }
+
+    /// A valid, full b-tree: one whose leading columns serve any lookup those columns serve.
+    pub fn is_plain_btree(&self) -> bool {
+        self.valid && self.predicate.is_none() && self.method == "btree"
+    }
+
+    /// A plain b-tree whose leading columns are `leading`: it gives their access path.
+    pub fn serves<S: AsRef<str>>(&self, leading: &[S]) -> bool {
+        self.is_plain_btree()
+            && self.columns.len() >= leading.len()
+            && self
+                .columns
+                .iter()
+                .zip(leading)
+                .all(|(a, b)| a == b.as_ref())
+    }
 }
 
 impl CatalogSnapshot {

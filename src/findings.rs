@@ -61,14 +61,12 @@ fn for_index(
             "INVALID: serves no query; drop and rebuild it".into(),
         ));
     }
-    let plain = |i: &IndexInfo| i.valid && i.method == "btree" && i.predicate.is_none();
-    if plain(index) && !index.unique {
+    if index.is_plain_btree() && !index.unique {
         let wider = siblings
             .iter()
             .copied()
             .filter(|o| o.name != index.name)
-            .filter(|o| plain(o) && o.columns.len() >= index.columns.len())
-            .find(|o| o.columns.iter().zip(&index.columns).all(|(a, b)| a == b));
+            .find(|o| o.serves(&index.columns));
         // Of two identical indexes only one is redundant: the later name, unless the earlier
         // one is not the migration's and the later one is.
         let redundant = wider.filter(|other| {

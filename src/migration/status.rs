@@ -337,8 +337,6 @@ fn covering_index<'a>(
 ) -> Option<&'a IndexInfo> {
     snapshot
         .indexes_of(table)
-        .filter(|i| i.valid && i.predicate.is_none() && i.method == "btree")
-        .filter(|i| i.columns.len() >= expected.columns.len())
-        .filter(|i| i.columns.iter().zip(expected.columns).all(|(a, b)| a == b))
+        .filter(|i| i.serves(expected.columns))
         .min_by_key(|i| (i.columns.len(), !i.unique, i.name.clone()))
 }
