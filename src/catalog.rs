@@ -88,6 +88,16 @@ pub fn qualified(schema: &str, name: &str) -> String {
     }
 }
 
+/// How SQL names `table` of `schema`: bare in the default schema (the mdraft tables' own
+/// names need no quoting), else after the quoted schema, `"app".jobs`.
+pub fn sql_table(schema: &str, table: &str) -> String {
+    if is_default_schema(schema) {
+        table.to_string()
+    } else {
+        format!("\"{}\".{table}", schema.replace('"', "\"\""))
+    }
+}
+
 impl TableInfo {
     pub fn display_name(&self) -> String {
         qualified(&self.schema, &self.name)

@@ -127,10 +127,8 @@ pub async fn bind(
     };
     // Tables outside the default schema are named with it, as the catalog found them.
     let table = match snapshot.find_table(probe.table) {
-        Some(t) if !crate::catalog::is_default_schema(&t.schema) => {
-            format!("\"{}\".{}", t.schema.replace('"', "\"\""), probe.table)
-        }
-        _ => probe.table.to_string(),
+        Some(t) => crate::catalog::sql_table(&t.schema, probe.table),
+        None => probe.table.to_string(),
     };
     let qualify =
         |sql: &str| sql.replace(&format!("FROM {} ", probe.table), &format!("FROM {table} "));

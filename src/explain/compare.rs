@@ -35,8 +35,8 @@ fn missing(status: &MigrationStatus) -> Vec<&'static crate::migration::ExpectedI
 
 fn create(expected: &crate::migration::ExpectedIndex, schema: Option<&str>) -> String {
     let table = match schema {
-        Some(s) if !crate::catalog::is_default_schema(s) => format!("\"{s}\".{}", expected.table),
-        _ => expected.table.to_string(),
+        Some(s) => crate::catalog::sql_table(s, expected.table),
+        None => expected.table.to_string(),
     };
     format!(
         "CREATE INDEX {} ON {table} ({})",
