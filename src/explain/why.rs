@@ -152,15 +152,23 @@ pub async fn why_not(
         let pages: i64 = row.try_get("pages").unwrap_or(0);
         let analyzed: Option<String> = row.try_get("analyzed").unwrap_or(None);
         let modified: Option<i64> = row.try_get("modified").unwrap_or(None);
-        let has_stats: bool = sqlx::query_scalar(
-            "SELECT count(*) > 0 FROM pg_stats WHERE tablename = $1 AND attname = $2",
+        // One read of the leading column's statistics: whether there are any, and its most
+        // common values for the selectivity check below.
+        let stats = sqlx::query(
+            "SELECT most_common_vals::text::text[] AS vals, most_common_freqs AS freqs \
+             FROM pg_stats WHERE tablename = $1 AND attname = $2",
         )
         .bind(expected.table)
         .bind(leading)
-        .fetch_one(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(db)?;
-        if !has_stats {
+        let common = stats.as_ref().and_then(|row| {
+            let vals: Option<Vec<String>> = row.try_get("vals").unwrap_or(None);
+            let freqs: Option<Vec<f32>> = row.try_get("freqs").unwrap_or(None);
+            vals.zip(freqs)
+        });
+        if stats.is_none() {
             reasons.push(reason(
                 "no_statistics",
                 format!(
@@ -189,7 +197,7 @@ pub async fn why_not(
                 ),
             ));
         }
-        if let Some(text) = frequent_value(conn, expected.table, leading, &filters, plan).await? {
+        if let Some(text) = frequent_value(common, expected.table, leading, &filters, plan) {
             reasons.push(reason("not_selective", text));
         }
     }
@@ -243,49 +251,33 @@ fn mentions(text: &str, column: &str) -> bool {
         || text.contains(&format!(" {column} "))
 }
 
-/// The value the query compares the column with, if pg_stats lists it as a common one.
-async fn frequent_value(
-    conn: &mut PgConnection,
+/// The value the query compares the column with, if pg_stats lists it (`common`: values and
+/// their frequencies) as one that matches much of the table.
+fn frequent_value(
+    common: Option<(Vec<String>, Vec<f32>)>,
     table: &str,
     column: &str,
     filters: &[&str],
     plan: &PlanNode,
-) -> Result<Option<String>, DbError> {
+) -> Option<String> {
     let conds: Vec<&str> = plan
         .walk()
         .into_iter()
         .filter_map(|n| n.index_cond.as_deref())
         .collect();
-    let Some(value) = filters
+    let value = filters
         .iter()
         .chain(&conds)
-        .find_map(|f| literal_for(f, column))
-    else {
-        return Ok(None);
-    };
-    let row = sqlx::query(
-        "SELECT most_common_vals::text::text[] AS vals, most_common_freqs AS freqs \
-         FROM pg_stats WHERE tablename = $1 AND attname = $2",
-    )
-    .bind(table)
-    .bind(column)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(|e| DbError::query("reading pg_stats", e))?;
-    let Some(row) = row else { return Ok(None) };
-    let vals: Option<Vec<String>> = row.try_get("vals").unwrap_or(None);
-    let freqs: Option<Vec<f32>> = row.try_get("freqs").unwrap_or(None);
-    let (Some(vals), Some(freqs)) = (vals, freqs) else {
-        return Ok(None);
-    };
-    Ok(vals.iter().zip(freqs).find(|(v, _)| **v == value).and_then(|(v, f)| {
+        .find_map(|f| literal_for(f, column))?;
+    let (vals, freqs) = common?;
+    vals.iter().zip(freqs).find(|(v, _)| **v == value).and_then(|(v, f)| {
         (f >= 0.2).then(|| {
             format!(
                 "{column} = '{v}' matches {:.0}% of {table} (pg_stats.most_common_freqs): the index would read most of the table",
                 f * 100.0
             )
         })
-    }))
+    })
 }
 
 /// `((status)::text = 'COMPLETED'::text)` → `COMPLETED`.
