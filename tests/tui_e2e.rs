@@ -43,12 +43,7 @@ fn sqlite_demo_round_trip_in_a_terminal() {
     let home = tempfile::tempdir().unwrap();
     let path = sqlite_demo(home.path(), &home.path().join("m.db"), 2000);
     let url = path.display().to_string();
-    let mut tui = Tui::spawn(
-        home.path(),
-        &["--database-url", &url, "--refresh", "60s"],
-        80,
-        24,
-    );
+    let mut tui = Tui::on(home.path(), &url, "60s", 80, 24);
     apply_and_roll_back(&mut tui);
     assert_eq!(status_json(home.path(), &url)["overall"], "pending");
 }
@@ -61,12 +56,7 @@ async fn postgres_round_trip_in_a_terminal() {
     let url = db.url.clone();
     let home_path = home.path().to_path_buf();
     tokio::task::spawn_blocking(move || {
-        let mut tui = Tui::spawn(
-            &home_path,
-            &["--database-url", &url, "--refresh", "60s"],
-            100,
-            30,
-        );
+        let mut tui = Tui::on(&home_path, &url, "60s", 100, 30);
         apply_and_roll_back(&mut tui);
     })
     .await
@@ -100,18 +90,8 @@ fn sigterm_and_sighup_restore_the_terminal() {
 fn an_idle_screen_sends_no_bytes() {
     let home = tempfile::tempdir().unwrap();
     let path = sqlite_demo(home.path(), &home.path().join("i.db"), 200);
-    let tui = Tui::spawn(
-        home.path(),
-        &[
-            "--database-url",
-            &path.display().to_string(),
-            // Three refreshes happen in the window below: each finds nothing new.
-            "--refresh",
-            "1s",
-        ],
-        80,
-        24,
-    );
+    // Three refreshes happen in the window below: each finds nothing new.
+    let tui = Tui::on(home.path(), &path.display().to_string(), "1s", 80, 24);
     tui.wait_for("unchanged since", WAIT);
     std::thread::sleep(Duration::from_millis(500));
     let before = tui.bytes_received();
@@ -134,12 +114,7 @@ async fn a_hung_server_does_not_freeze_the_keys() {
     let home_path = home.path().to_path_buf();
     let url_for_tui = url.clone();
     let tui = tokio::task::spawn_blocking(move || {
-        let tui = Tui::spawn(
-            &home_path,
-            &["--database-url", &url_for_tui, "--refresh", "1s"],
-            80,
-            24,
-        );
+        let tui = Tui::on(&home_path, &url_for_tui, "1s", 80, 24);
         tui.wait_for("PENDING", WAIT);
         tui
     })
@@ -196,12 +171,7 @@ async fn a_server_that_restarts_is_picked_up_again() {
     };
     let home_path = home.path().to_path_buf();
     tokio::task::spawn_blocking(move || {
-        let mut tui = Tui::spawn(
-            &home_path,
-            &["--database-url", &url, "--refresh", "1s"],
-            100,
-            30,
-        );
+        let mut tui = Tui::on(&home_path, &url, "1s", 100, 30);
         tui.wait_for("PENDING", WAIT);
         cluster.stop_fast();
         tui.wait_for("refresh failed", WAIT);
@@ -236,12 +206,7 @@ async fn sigterm_during_a_build_cancels_it_and_says_so() {
     .unwrap();
     let (url, home_path) = (db.url.clone(), home.path().to_path_buf());
     let raw = tokio::task::spawn_blocking(move || {
-        let mut tui = Tui::spawn(
-            &home_path,
-            &["--database-url", &url, "--refresh", "60s"],
-            100,
-            30,
-        );
+        let mut tui = Tui::on(&home_path, &url, "60s", 100, 30);
         tui.wait_for("PENDING", WAIT);
         tui.send("a");
         tui.wait_for("Apply the migration?", WAIT);
@@ -278,17 +243,7 @@ async fn sigterm_during_a_build_cancels_it_and_says_so() {
 fn the_explain_view_plans_a_probe_on_a_real_database() {
     let home = tempfile::tempdir().unwrap();
     let path = sqlite_demo(home.path(), &home.path().join("x.db"), 2000);
-    let mut tui = Tui::spawn(
-        home.path(),
-        &[
-            "--database-url",
-            &path.display().to_string(),
-            "--refresh",
-            "60s",
-        ],
-        100,
-        30,
-    );
+    let mut tui = Tui::on(home.path(), &path.display().to_string(), "60s", 100, 30);
     tui.wait_for("PENDING", WAIT);
     tui.send("e");
     tui.wait_for("Probes", WAIT);
@@ -324,12 +279,7 @@ async fn the_sql_editor_explains_what_is_typed() {
     };
     let (url, home_path) = (db.url.clone(), home.path().to_path_buf());
     tokio::task::spawn_blocking(move || {
-        let mut tui = Tui::spawn(
-            &home_path,
-            &["--database-url", &url, "--refresh", "60s"],
-            100,
-            30,
-        );
+        let mut tui = Tui::on(&home_path, &url, "60s", 100, 30);
         tui.wait_for("PENDING", WAIT);
         tui.send("e");
         tui.send("G");

@@ -15,6 +15,16 @@ pub struct Tui {
 }
 
 impl Tui {
+    /// hotidx on `url`, refreshing every `refresh`, on a `cols` x `rows` screen.
+    pub fn on(home: &Path, url: &str, refresh: &str, cols: u16, rows: u16) -> Tui {
+        Tui::spawn(
+            home,
+            &["--database-url", url, "--refresh", refresh],
+            cols,
+            rows,
+        )
+    }
+
     pub fn spawn(home: &Path, args: &[&str], cols: u16, rows: u16) -> Tui {
         let pair = native_pty_system()
             .openpty(PtySize {
