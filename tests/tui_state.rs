@@ -7,6 +7,7 @@ use std::time::Duration;
 use common::snapshots::{index, parent, upgrade_plan};
 use common::tui::{key, loaded, press};
 use crossterm::event::KeyCode;
+use hotidx::catalog::CatalogSnapshot;
 use hotidx::migration::plan::Direction;
 use hotidx::migration::progress::{BuildProgress, RunEvent, RunFailure, RunOutcome};
 use hotidx::tui::action::{DbEvent, Effect};
@@ -111,16 +112,21 @@ fn apply_asks_shows_the_plan_and_only_y_runs_it() {
     app.handle_key(key(KeyCode::Esc));
     assert!(app.popup.is_none(), "Esc cancels");
 
-    press(&mut app, "a");
-    app.on_db(DbEvent::Planned {
-        direction: Direction::Upgrade,
-        result: Ok(Box::new(upgrade_plan(&snapshot))),
-        sessions: vec![],
-        sql: String::new(),
-    });
+    upgrade_planned(&mut app, &snapshot);
     let effects = press(&mut app, "y");
     assert!(matches!(effects.as_slice(), [Effect::Run(_)]));
     assert!(app.build_running());
+}
+
+/// `a`, and the upgrade's plan for `snapshot` arrives: the confirmation dialog is open.
+fn upgrade_planned(app: &mut App, snapshot: &CatalogSnapshot) {
+    press(app, "a");
+    app.on_db(DbEvent::Planned {
+        direction: Direction::Upgrade,
+        result: Ok(Box::new(upgrade_plan(snapshot))),
+        sessions: vec![],
+        sql: String::new(),
+    });
 }
 
 #[test]
@@ -128,13 +134,7 @@ fn progress_events_feed_the_gauges_and_c_cancels() {
     let snapshot = parent();
     let mut app = loaded(snapshot.clone());
     app.focus = Focus::Migration;
-    press(&mut app, "a");
-    app.on_db(DbEvent::Planned {
-        direction: Direction::Upgrade,
-        result: Ok(Box::new(upgrade_plan(&snapshot))),
-        sessions: vec![],
-        sql: String::new(),
-    });
+    upgrade_planned(&mut app, &snapshot);
     press(&mut app, "y");
     app.on_db(DbEvent::Run(RunEvent::StepStarted {
         index: "ix_conversions_status".into(),
