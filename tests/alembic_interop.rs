@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{hotidx_on, pg_demo, pg_index_set, sqlite_demo, status_json};
-use sqlx::{Connection, SqliteConnection};
+use sqlx::Connection;
 
 /// The venv `tests/alembic/setup-venv.sh` makes (`.ci/run` runs it).
 fn alembic() -> Option<PathBuf> {
@@ -106,9 +106,7 @@ async fn postgres_either_tool_reads_the_others_work() {
 }
 
 async fn sqlite_index_set(path: &Path) -> Vec<(String, String, Option<String>)> {
-    let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
+    let mut conn = common::sqlite_connect(&path).await;
     let set = sqlx::query_as(
         "SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'index' ORDER BY name",
     )

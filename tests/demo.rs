@@ -7,12 +7,6 @@ use std::path::Path;
 use common::{PgTestDb, hotidx, run, sqlite_demo};
 use sqlx::{Connection, Executor, Row, SqliteConnection};
 
-async fn sqlite(path: &Path) -> SqliteConnection {
-    SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap()
-}
-
 async fn rows(conn: &mut SqliteConnection, sql: &str) -> Vec<String> {
     sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
         .fetch_all(&mut *conn)
@@ -30,7 +24,10 @@ async fn same_seed_same_rows() {
     let b = sqlite_demo(home.path(), &home.path().join("b.db"), 700);
     let dump = "SELECT json_array(id, sha256, status, user_id, visitor_session_id, created_at) \
                 FROM conversions ORDER BY created_at, id";
-    let (mut a, mut b) = (sqlite(&a).await, sqlite(&b).await);
+    let (mut a, mut b) = (
+        common::sqlite_connect(&a).await,
+        common::sqlite_connect(&b).await,
+    );
     let (rows_a, rows_b) = (rows(&mut a, dump).await, rows(&mut b, dump).await);
     assert_eq!(rows_a.len(), 700);
     assert_eq!(rows_a, rows_b);
@@ -38,7 +35,7 @@ async fn same_seed_same_rows() {
         .args(["demo", "--rows", "700", "--seed", "1", "--database-url"])
         .arg(home.path().join("c.db")));
     assert_eq!(other.code, 0);
-    let mut c = sqlite(&home.path().join("c.db")).await;
+    let mut c = common::sqlite_connect(&home.path().join("c.db")).await;
     assert_ne!(rows(&mut c, dump).await, rows_a, "another seed, other rows");
 }
 
@@ -46,7 +43,7 @@ async fn same_seed_same_rows() {
 async fn rows_look_like_production() {
     let home = tempfile::tempdir().unwrap();
     let path = sqlite_demo(home.path(), &home.path().join("p.db"), 20_000);
-    let mut conn = sqlite(&path).await;
+    let mut conn = common::sqlite_connect(&path).await;
     let mut scalar = async |sql: &str| -> i64 {
         sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
             .fetch_one(&mut conn)
@@ -104,7 +101,7 @@ async fn rows_look_like_production() {
 async fn an_existing_file_is_refused_without_force_and_other_tables_survive_force() {
     let home = tempfile::tempdir().unwrap();
     let path = sqlite_demo(home.path(), &home.path().join("mine.db"), 100);
-    let mut conn = sqlite(&path).await;
+    let mut conn = common::sqlite_connect(&path).await;
     conn.execute("CREATE TABLE my_notes (body TEXT); INSERT INTO my_notes VALUES ('keep me');")
         .await
         .unwrap();
@@ -124,7 +121,7 @@ async fn an_existing_file_is_refused_without_force_and_other_tables_survive_forc
         .args(["demo", "--rows", "300", "--force", "--database-url"])
         .arg(&path));
     assert_eq!(out.code, 0, "{}", out.all());
-    let mut conn = sqlite(&path).await;
+    let mut conn = common::sqlite_connect(&path).await;
     assert_eq!(
         rows(&mut conn, "SELECT body FROM my_notes").await,
         vec!["keep me"]
@@ -212,7 +209,7 @@ async fn postgres_demo_creates_its_database_refuses_a_second_time_and_analyses()
 async fn sqlite_demo_force_refuses_when_a_view_depends_on_the_tables() {
     let home = tempfile::tempdir().unwrap();
     let path = sqlite_demo(home.path(), &home.path().join("v.db"), 100);
-    let mut conn = sqlite(&path).await;
+    let mut conn = common::sqlite_connect(&path).await;
     conn.execute("CREATE VIEW recent AS SELECT id FROM conversions")
         .await
         .unwrap();
@@ -226,7 +223,7 @@ async fn sqlite_demo_force_refuses_when_a_view_depends_on_the_tables() {
         "{}",
         out.stderr
     );
-    let mut conn = sqlite(&path).await;
+    let mut conn = common::sqlite_connect(&path).await;
     assert_eq!(
         rows(&mut conn, "SELECT CAST(count(*) AS TEXT) FROM recent").await,
         vec!["100"]

@@ -95,9 +95,7 @@ async fn sqlite_explain_analyze_never_lets_a_write_take_effect() {
     let url = path.display().to_string();
     // Rows of both tables the statements write to.
     let count = || async {
-        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{url}"))
-            .await
-            .unwrap();
+        let mut conn = common::sqlite_connect(&url).await;
         let mut rows = Vec::new();
         for table in ["users", "allowlist"] {
             let sql = format!("SELECT count(*) FROM {table}");

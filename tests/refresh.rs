@@ -189,9 +189,7 @@ async fn sqlite_refresh_reads_nothing_until_another_connection_commits() {
     let (again, kind) = refresher.refresh(&mut session, false).await.unwrap();
     assert_eq!((kind, &again), (ReadKind::Unchanged, &first));
 
-    let mut writer = sqlx::SqliteConnection::connect(&format!("sqlite://{url}"))
-        .await
-        .unwrap();
+    let mut writer = common::sqlite_connect(&url).await;
     sqlx::query("CREATE INDEX ix_jobs_filename ON jobs (filename)")
         .execute(&mut writer)
         .await

@@ -7,7 +7,7 @@ use std::path::Path;
 use common::{hotidx, index_state, run, sqlite_demo, status_json};
 use hotidx::config::{self, Source};
 use hotidx::db::{Access, Database};
-use sqlx::{Connection, Executor, SqliteConnection};
+use sqlx::{Connection, Executor};
 
 fn migrate(home: &Path, path: &Path, args: &[&str]) -> common::Run {
     run(hotidx(home).args(args).arg("--database-url").arg(path))
@@ -64,9 +64,7 @@ async fn a_failing_statement_rolls_back_everything() {
     let path = sqlite_demo(home.path(), &home.path().join("f.db"), 500);
     let before = common::sqlite_index_names(&path).await;
     // A table holding the name of the last index makes its CREATE INDEX fail.
-    let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
+    let mut conn = common::sqlite_connect(&path).await;
     conn.execute("CREATE TABLE ix_jobs_created_at (x)")
         .await
         .unwrap();
@@ -95,9 +93,7 @@ async fn a_failing_statement_rolls_back_everything() {
 async fn a_locked_database_is_reported_after_the_busy_timeout() {
     let home = tempfile::tempdir().unwrap();
     let path = sqlite_demo(home.path(), &home.path().join("busy.db"), 200);
-    let mut holder = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
+    let mut holder = common::sqlite_connect(&path).await;
     holder.execute("BEGIN IMMEDIATE").await.unwrap();
     let started = std::time::Instant::now();
     let out = migrate(home.path(), &path, &["upgrade", "--yes"]);

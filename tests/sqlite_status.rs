@@ -9,12 +9,10 @@ use hotidx::catalog::BackendKind;
 use hotidx::config::{self, Source};
 use hotidx::db::{Access, Database};
 use hotidx::migration::{self, Script};
-use sqlx::{Connection, Executor, SqliteConnection};
+use sqlx::{Connection, Executor};
 
 async fn exec(path: &Path, sql: &str) {
-    let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
+    let mut conn = common::sqlite_connect(&path).await;
     conn.execute(sqlx::AssertSqlSafe(sql.to_string()))
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -178,9 +176,7 @@ async fn every_state_on_sqlite() {
 async fn the_published_sqlite_upgrade_fails_on_the_parent_and_ours_does_not() {
     let home = tempfile::tempdir().unwrap();
     let path = sqlite_demo(home.path(), &home.path().join("u.db"), 100);
-    let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
+    let mut conn = common::sqlite_connect(&path).await;
     let published = conn
         .execute("CREATE INDEX ix_conversions_sha256 ON conversions (sha256)")
         .await;

@@ -153,6 +153,14 @@ pub fn hotidx_on(home: &Path, url: &str, args: &[&str]) -> Run {
     run(hotidx(home).args(args).args(["--database-url", url]))
 }
 
+/// A read-write connection to the SQLite file at `path`, as another program would hold one.
+pub async fn sqlite_connect(path: impl AsRef<Path>) -> sqlx::SqliteConnection {
+    let url = format!("sqlite://{}", path.as_ref().display());
+    <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"))
+}
+
 /// Builds a small demo SQLite file at `path` with the real `hotidx demo`.
 pub fn sqlite_demo(home: &Path, path: &Path, rows: u64) -> PathBuf {
     let out = run(hotidx(home)
@@ -259,9 +267,7 @@ pub fn words(text: &str) -> String {
 
 /// The names of every index in a SQLite file.
 pub async fn sqlite_index_names(path: &Path) -> Vec<String> {
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .expect("open the SQLite file");
+    let mut conn = sqlite_connect(&path).await;
     let names =
         sqlx::query_scalar("SELECT name FROM sqlite_schema WHERE type = 'index' ORDER BY name")
             .fetch_all(&mut conn)
