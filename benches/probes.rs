@@ -11,16 +11,17 @@ use common::{BUILD_LIMIT, RUN_LIMIT, downgrade, hotidx, median};
 use hotidx::catalog::CatalogSnapshot;
 use hotidx::db::Database;
 use hotidx::explain::PlanNode;
-use hotidx::explain::run::explain;
+use hotidx::explain::run::{Author, Query, explain};
+use hotidx::explain::session::ExplainSession;
 use hotidx::probes::{self, BoundProbe, PROBES};
 
 const RUNS: usize = 5;
 
 /// A fresh read-only session (after a migration: no statement cached from before it).
-async fn open(url: &str) -> (Database, CatalogSnapshot) {
-    let mut db = common::open_read_only(url).await;
-    let snapshot = db.snapshot().await.expect("a catalog snapshot");
-    (db, snapshot)
+async fn open(url: &str) -> (ExplainSession, CatalogSnapshot) {
+    let mut session = common::open_explain_session(url).await;
+    let snapshot = session.db.snapshot().await.expect("a catalog snapshot");
+    (session, snapshot)
 }
 
 /// Each probe bound once, at the parent: before and after run the very same statement.
@@ -40,14 +41,23 @@ async fn bind_all(db: &mut Database, snapshot: &CatalogSnapshot) -> Vec<BoundPro
 
 /// Median execution time of RUNS EXPLAIN ANALYZE (PostgreSQL's Execution Time; on SQLite the
 /// statement run with every row fetched), and the last plan.
-async fn time(db: &mut Database, sql: &str) -> (f64, PlanNode) {
+async fn time(session: &mut ExplainSession, bound: &BoundProbe) -> (f64, PlanNode) {
     let mut samples = Vec::new();
     let mut plan = None;
+    let sql = &bound.sql;
+    let params = [bound.parameter.clone()];
     for _ in 0..RUNS {
-        let explained = tokio::time::timeout(RUN_LIMIT, explain(db, sql, true))
-            .await
-            .unwrap_or_else(|_| panic!("EXPLAIN ANALYZE still running after {RUN_LIMIT:?}: {sql}"))
-            .unwrap_or_else(|e| panic!("EXPLAIN ANALYZE {sql}: {e}"));
+        let query = Query {
+            sql,
+            params: &params,
+        };
+        let explained =
+            tokio::time::timeout(RUN_LIMIT, explain(session, query, Author::Hotidx, true))
+                .await
+                .unwrap_or_else(|_| {
+                    panic!("EXPLAIN ANALYZE still running after {RUN_LIMIT:?}: {sql}")
+                })
+                .unwrap_or_else(|e| panic!("EXPLAIN ANALYZE {sql}: {e}"));
         samples.push(
             explained
                 .execution_ms
@@ -58,10 +68,10 @@ async fn time(db: &mut Database, sql: &str) -> (f64, PlanNode) {
     (median(samples), plan.expect("at least one run"))
 }
 
-async fn time_all(db: &mut Database, bound: &[BoundProbe]) -> Vec<(f64, PlanNode)> {
+async fn time_all(session: &mut ExplainSession, bound: &[BoundProbe]) -> Vec<(f64, PlanNode)> {
     let mut out = Vec::new();
     for b in bound {
-        out.push(time(db, &b.sql).await);
+        out.push(time(session, b).await);
     }
     out
 }
@@ -81,14 +91,14 @@ fn access(plan: &PlanNode) -> String {
 
 /// Before at the parent, `upgrade --yes`, after; prints the table and returns the speedups.
 async fn speedups(label: &str, url: &str) -> Vec<f64> {
-    let (mut db, snapshot) = open(url).await;
-    let bound = bind_all(&mut db, &snapshot).await;
-    let before = time_all(&mut db, &bound).await;
-    db.close().await;
+    let (mut session, snapshot) = open(url).await;
+    let bound = bind_all(&mut session.db, &snapshot).await;
+    let before = time_all(&mut session, &bound).await;
+    session.close().await;
     hotidx(url, &["upgrade", "--yes"], RUN_LIMIT);
-    let (mut db, snapshot) = open(url).await;
-    let after = time_all(&mut db, &bound).await;
-    db.close().await;
+    let (mut session, snapshot) = open(url).await;
+    let after = time_all(&mut session, &bound).await;
+    session.close().await;
 
     println!("{label}: execution time, median of {RUNS}; before = at the parent");
     println!(

@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod explain;
 pub mod findings;
+pub mod ident;
 pub mod migration;
 pub mod probes;
 pub mod redact;

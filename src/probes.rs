@@ -11,10 +11,14 @@ use crate::db::{Database, DbError};
 pub struct Probe {
     pub id: &'static str,
     pub table: &'static str,
-    /// The query, with `{value}` where the drawn parameter goes (as a quoted literal).
+    /// The query, with `{value}` where the drawn parameter goes (bound: `$1`, `?`).
     pub query: &'static str,
     pub expected_index: &'static str,
-    /// Draws the parameter; `{since}` queries differ per dialect.
+    /// The column the parameter is compared with.
+    pub column: &'static str,
+    /// Draws the parameter; on PostgreSQL `{type}` also reads its column's type, which the
+    /// bound text is cast to, so the statement compares as the application's does. The time
+    /// probe differs per dialect.
     param_postgres: &'static str,
     param_sqlite: &'static str,
 }
@@ -24,6 +28,7 @@ const fn probe(
     table: &'static str,
     query: &'static str,
     expected_index: &'static str,
+    column: &'static str,
     param: &'static str,
 ) -> Probe {
     Probe {
@@ -31,6 +36,7 @@ const fn probe(
         table,
         query,
         expected_index,
+        column,
         param_postgres: param,
         param_sqlite: param,
     }
@@ -42,35 +48,42 @@ pub const PROBES: [Probe; 8] = [
         "conversions",
         "SELECT * FROM conversions WHERE sha256 = {value} AND status = 'COMPLETED'",
         "ix_conversions_sha256_status",
-        "SELECT sha256 FROM conversions WHERE status = 'COMPLETED' AND sha256 IS NOT NULL LIMIT 1",
+        "sha256",
+        "SELECT sha256{type} FROM conversions WHERE status = 'COMPLETED' AND sha256 IS NOT NULL \
+         LIMIT 1",
     ),
     probe(
         "user-conversions",
         "conversions",
         "SELECT * FROM conversions WHERE user_id = {value}",
         "ix_conversions_user_id",
-        "SELECT CAST(user_id AS TEXT) FROM conversions WHERE user_id IS NOT NULL LIMIT 1",
+        "user_id",
+        "SELECT CAST(user_id AS TEXT){type} FROM conversions WHERE user_id IS NOT NULL LIMIT 1",
     ),
     probe(
         "user-jobs",
         "jobs",
         "SELECT * FROM jobs WHERE user_id = {value}",
         "ix_jobs_user_id",
-        "SELECT CAST(user_id AS TEXT) FROM jobs WHERE user_id IS NOT NULL LIMIT 1",
+        "user_id",
+        "SELECT CAST(user_id AS TEXT){type} FROM jobs WHERE user_id IS NOT NULL LIMIT 1",
     ),
     probe(
         "user-email",
         "users",
         "SELECT * FROM users WHERE email = {value}",
         "ix_users_email",
-        "SELECT email FROM users LIMIT 1",
+        "email",
+        "SELECT email{type} FROM users LIMIT 1",
     ),
     probe(
         "anonymous",
         "conversions",
         "SELECT * FROM conversions WHERE visitor_session_id = {value}",
         "ix_conversions_visitor_session_id",
-        "SELECT visitor_session_id FROM conversions WHERE visitor_session_id IS NOT NULL LIMIT 1",
+        "visitor_session_id",
+        "SELECT visitor_session_id{type} FROM conversions WHERE visitor_session_id IS NOT NULL \
+         LIMIT 1",
     ),
     // The rarest status: the one an index helps with (workers polling for QUEUED work).
     probe(
@@ -78,14 +91,16 @@ pub const PROBES: [Probe; 8] = [
         "conversions",
         "SELECT * FROM conversions WHERE status = {value}",
         "ix_conversions_status",
-        "SELECT status FROM conversions GROUP BY status ORDER BY count(*), status LIMIT 1",
+        "status",
+        "SELECT status{type} FROM conversions GROUP BY status ORDER BY count(*), status LIMIT 1",
     ),
     probe(
         "status-jobs",
         "jobs",
         "SELECT * FROM jobs WHERE status = {value}",
         "ix_jobs_status",
-        "SELECT status FROM jobs GROUP BY status ORDER BY count(*), status LIMIT 1",
+        "status",
+        "SELECT status{type} FROM jobs GROUP BY status ORDER BY count(*), status LIMIT 1",
     ),
     Probe {
         param_sqlite: "SELECT datetime(max(created_at), '-1 day') FROM jobs",
@@ -94,7 +109,9 @@ pub const PROBES: [Probe; 8] = [
             "jobs",
             "SELECT * FROM jobs WHERE created_at >= {value} ORDER BY created_at DESC LIMIT 50",
             "ix_jobs_created_at",
-            "SELECT CAST(max(created_at) - interval '1 day' AS TEXT) FROM jobs",
+            "created_at",
+            "SELECT CAST(max(created_at) - interval '1 day' AS TEXT), \
+             pg_typeof(max(created_at))::text FROM jobs",
         )
     },
 ];
@@ -107,13 +124,17 @@ pub fn select(id: &str) -> Vec<&'static Probe> {
     }
 }
 
-/// A probe with its parameter drawn, ready to explain.
+/// A probe with its parameter drawn, ready to explain: `sql` has `$1` (`?` on SQLite) where the
+/// value goes, and the value is bound, never spliced.
 #[derive(Debug, Clone, Serialize)]
 pub struct BoundProbe {
     pub probe: &'static Probe,
     pub parameter: String,
     pub sql: String,
 }
+
+/// A drawn value (`None`: NULL) and, on PostgreSQL, its column's type.
+type Drawn = (Option<String>, Option<String>);
 
 /// `Ok(Err(reason))` when the table is empty or missing: no value is invented.
 pub async fn bind(
@@ -122,8 +143,10 @@ pub async fn bind(
     probe: &'static Probe,
 ) -> Result<Result<BoundProbe, String>, DbError> {
     let query = match snapshot.backend {
-        BackendKind::Postgres => probe.param_postgres,
-        BackendKind::Sqlite => probe.param_sqlite,
+        BackendKind::Postgres => probe
+            .param_postgres
+            .replace("{type}", &format!(", pg_typeof({})::text", probe.column)),
+        BackendKind::Sqlite => probe.param_sqlite.replace("{type}", ""),
     };
     // Tables outside the default schema are named with it, as the catalog found them.
     let table = match snapshot.find_table(probe.table) {
@@ -132,20 +155,21 @@ pub async fn bind(
     };
     let qualify =
         |sql: &str| sql.replace(&format!("FROM {} ", probe.table), &format!("FROM {table} "));
-    let query = qualify(query);
+    let query = qualify(&query);
     let context = format!("drawing a parameter for probe {}", probe.id);
-    let drawn: Result<Option<Option<String>>, sqlx::Error> = match db {
+    // The value as text, and on PostgreSQL the column's type (the server's own spelling).
+    let drawn: Result<Option<Drawn>, sqlx::Error> = match db {
         Database::Postgres(conn) => sqlx::query(sqlx::AssertSqlSafe(query.clone()))
             .fetch_optional(&mut *conn)
             .await
-            .and_then(|row| row.map(|r| r.try_get(0)).transpose()),
+            .and_then(|row| row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()),
         Database::Sqlite(conn) => sqlx::query(sqlx::AssertSqlSafe(query))
             .fetch_optional(&mut *conn)
             .await
-            .and_then(|row| row.map(|r| r.try_get(0)).transpose()),
+            .and_then(|row| row.map(|r| Ok((r.try_get(0)?, None))).transpose()),
     };
-    let value = match drawn {
-        Ok(Some(Some(value))) => value,
+    let (value, column_type) = match drawn {
+        Ok(Some((Some(value), column_type))) => (value, column_type),
         Ok(_) => {
             return Ok(Err(format!(
                 "{} has no rows to draw a value from",
@@ -159,15 +183,15 @@ pub async fn bind(
         }
         Err(e) => return Err(DbError::query(context, e)),
     };
-    // Numbers as numbers, so the statement reads as the application's would.
-    let literal = if value.parse::<i64>().is_ok() {
-        value.clone()
-    } else {
-        format!("'{}'", value.replace('\'', "''"))
+    // The bound text is cast to the column's type, as a typed parameter of the application's
+    // would be; the planner sees the value itself (a one-shot statement is planned with it).
+    let placeholder = match column_type {
+        Some(column_type) => format!("$1::{column_type}"),
+        None => "?".to_string(),
     };
     Ok(Ok(BoundProbe {
         probe,
-        sql: qualify(probe.query).replace("{value}", &literal),
+        sql: qualify(probe.query).replace("{value}", &placeholder),
         parameter: value,
     }))
 }

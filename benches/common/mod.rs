@@ -27,6 +27,15 @@ pub async fn open_read_only(url: &str) -> Database {
         .unwrap_or_else(|e| panic!("connecting to {url}: {e}"))
 }
 
+/// An explain session (read-only, statement timeout `RUN_LIMIT`), as `hotidx explain` opens.
+pub async fn open_explain_session(url: &str) -> hotidx::explain::session::ExplainSession {
+    let target = config::parse_target(url, Source::Flag, config::DEFAULT_CONNECT_TIMEOUT)
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    hotidx::explain::session::ExplainSession::open(&target, RUN_LIMIT)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {url}: {e}"))
+}
+
 /// `server_version_num`, which picks the catalog statement's version-dependent part.
 pub fn server_version_num(url: &str) -> u32 {
     let version = psql(url, &["-Atc", "SHOW server_version_num"]);

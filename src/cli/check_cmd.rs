@@ -4,10 +4,11 @@
 
 use serde::Serialize;
 
-use super::{Format, emit, open_for_reading, to_json};
+use super::{Format, emit, open_explain_session, to_json};
 use crate::config::Target;
 use crate::db::DbError;
-use crate::explain::run::explain;
+use crate::explain::run::{Author, Query, explain};
+use crate::explain::session::DEFAULT_TIMEOUT;
 use crate::migration::{OverallStatus, migration_status};
 use crate::probes::{self, PROBES, verdict_text};
 
@@ -26,9 +27,9 @@ struct CheckDocument {
 }
 
 pub async fn run(target: &Target, format: Format) -> Result<i32, DbError> {
-    let mut db = open_for_reading(target).await?;
-    let snapshot = db.snapshot().await?;
-    let versions = db.alembic_versions(&snapshot).await?;
+    let mut session = open_explain_session(target, DEFAULT_TIMEOUT).await?;
+    let snapshot = session.db.snapshot().await?;
+    let versions = session.db.alembic_versions(&snapshot).await?;
     let status = migration_status(&snapshot, versions);
     let mut checks = vec![Check {
         name: "migration 2a301fa09a8a applied".into(),
@@ -49,14 +50,19 @@ pub async fn run(target: &Target, format: Format) -> Result<i32, DbError> {
     }
     for probe in &PROBES {
         let name = format!("probe {} plans through {}", probe.id, probe.expected_index);
-        let check = match probes::bind(&mut db, &snapshot, probe).await? {
+        let check = match probes::bind(&mut session.db, &snapshot, probe).await? {
             Err(reason) => Check {
                 name,
                 ok: false,
                 evidence: format!("cannot check: {reason}"),
             },
             Ok(bound) => {
-                let explained = explain(&mut db, &bound.sql, false).await?;
+                let params = [bound.parameter.clone()];
+                let query = Query {
+                    sql: &bound.sql,
+                    params: &params,
+                };
+                let explained = explain(&mut session, query, Author::Hotidx, false).await?;
                 let verdict = probes::verdict(&explained.plan, probe, &snapshot);
                 let top = explained.plan.summary();
                 Check {
@@ -71,7 +77,7 @@ pub async fn run(target: &Target, format: Format) -> Result<i32, DbError> {
         };
         checks.push(check);
     }
-    db.close().await;
+    session.close().await;
     let ok = checks.iter().all(|c| c.ok);
     emit(&match format {
         Format::Json => to_json(&CheckDocument {

@@ -1,65 +1,91 @@
 //! `hotidx explain`: the plan of a probe or of any SQL, with whether the expected index is used.
+//! The operator's SQL runs as the role the guard chose; Ctrl-C cancels it on the server.
+
+use std::time::Duration;
 
 use serde::Serialize;
 
-use super::text_table::{labelled, wrapped};
-use super::{Format, emit, open_for_reading, to_json};
+use super::explain_out::{plan_text, reasons_text, report_text};
+use super::{Format, emit, open_explain_session, to_json};
 use crate::config::Target;
-use crate::db::{Database, DbError};
-use crate::explain::report::{
-    ProbeOptions, ProbeReport, expected_columns, index_state, reasons, report,
-};
-use crate::explain::run::{Explained, explain};
+use crate::db::DbError;
+use crate::explain::compare::{Comparison, compare};
+use crate::explain::report::{ProbeOptions, expected_columns, index_state, reasons, report};
+use crate::explain::run::{Author, Explained, Query, explain};
+use crate::explain::session::ExplainSession;
 use crate::explain::why::{Expectation, Reason};
-use crate::probes::{self, verdict_text};
+use crate::migration::migration_status;
+use crate::probes;
 
 pub struct ExplainArgs<'a> {
+    /// The operator's SQL, already read from the argument, a file or standard input.
     pub sql: Option<&'a str>,
+    pub params: &'a [String],
     pub probe: Option<&'a str>,
     pub expect: Option<&'a str>,
     pub analyze: bool,
     pub compare: bool,
     pub read_only: bool,
+    pub timeout: Duration,
     pub format: Format,
 }
 
 pub async fn run(target: &Target, args: ExplainArgs<'_>) -> Result<i32, DbError> {
-    let ExplainArgs {
-        sql,
-        probe,
-        expect,
-        analyze,
-        compare: compare_plans,
-        read_only,
-        format,
-    } = args;
-    let mut db = open_for_reading(target).await?;
-    if let Some(sql) = sql {
-        check_explainable(sql)?;
-    }
-    if expect.is_some() && probe.is_some() {
+    if args.expect.is_some() && args.probe.is_some() {
         return Err(DbError::Usage(
             "--expect goes with SQL; a probe already knows the index it expects".into(),
         ));
     }
-    let result = match (sql, probe) {
-        (Some(sql), None) => explain_sql(&mut db, sql, expect, analyze, format).await,
+    if !args.params.is_empty() && args.sql.is_none() {
+        return Err(DbError::Usage(
+            "--param gives values to your SQL's $1, $2, …; a probe draws its own".into(),
+        ));
+    }
+    let mut session = open_explain_session(target, args.timeout).await?;
+    let canceller = session.canceller();
+    let result = {
+        let work = explain_what(target, &mut session, &args);
+        tokio::pin!(work);
+        tokio::select! {
+            result = &mut work => result,
+            _ = tokio::signal::ctrl_c() => {
+                canceller.cancel().await;
+                // The statement comes back cancelled; then the session closes cleanly.
+                let _ = tokio::time::timeout(Duration::from_secs(2), &mut work).await;
+                Err(DbError::Failed(
+                    "cancelled (Ctrl-C): the statement was cancelled on the server; nothing was \
+                     changed"
+                        .into(),
+                ))
+            }
+        }
+    };
+    session.close().await;
+    result
+}
+
+async fn explain_what(
+    target: &Target,
+    session: &mut ExplainSession,
+    args: &ExplainArgs<'_>,
+) -> Result<i32, DbError> {
+    match (args.sql, args.probe) {
+        (Some(sql), None) => explain_sql(target, session, sql, args).await,
         (None, Some(id)) => {
             let options = ProbeOptions {
-                analyze,
-                compare: compare_plans,
-                read_only,
+                analyze: args.analyze,
+                compare: args.compare,
+                read_only: args.read_only,
             };
-            explain_probes(target, &mut db, id, options, format).await
+            explain_probes(target, session, id, options, args.format).await
         }
         _ => Err(DbError::Usage(
-            "give either SQL to explain or --probe ID (one of: dedup, user-conversions, \
-             user-jobs, user-email, anonymous, status-conversions, status-jobs, time)"
+            "give either SQL to explain (an argument, --file FILE, or - for standard input) or \
+             --probe ID (one of: dedup, user-conversions, user-jobs, user-email, anonymous, \
+             status-conversions, status-jobs, time)"
                 .into(),
         )),
-    };
-    db.close().await;
-    result
+    }
 }
 
 #[derive(Serialize)]
@@ -69,61 +95,45 @@ struct SqlReport {
     expected_index: Option<String>,
     uses_expected: Option<bool>,
     reasons: Vec<Reason>,
-}
-
-/// EXPLAIN takes one SELECT, INSERT, UPDATE, DELETE, MERGE, VALUES, TABLE or WITH statement; say
-/// so before the server answers "syntax error" about DDL or transaction control. (A message, not
-/// a guard: the read-only, rolled-back session is the guard.)
-fn check_explainable(sql: &str) -> Result<(), DbError> {
-    let first = sql
-        .trim_start()
-        .trim_start_matches('(')
-        .split(|c: char| c.is_whitespace() || c == '(' || c == ';')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_uppercase();
-    const EXPLAINABLE: &[&str] = &[
-        "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE", "WITH", "EXECUTE",
-    ];
-    if first.is_empty() {
-        return Err(DbError::Usage(
-            "no statement to explain: give one, or --probe ID".into(),
-        ));
-    }
-    if !EXPLAINABLE.contains(&first.as_str()) {
-        return Err(DbError::Usage(format!(
-            "{first} cannot be explained: give one SELECT, INSERT, UPDATE, DELETE, MERGE, VALUES, \
-             TABLE or WITH statement"
-        )));
-    }
-    Ok(())
+    comparison: Option<Comparison>,
 }
 
 async fn explain_sql(
-    db: &mut Database,
+    target: &Target,
+    session: &mut ExplainSession,
     sql: &str,
-    expect: Option<&str>,
-    analyze: bool,
-    format: Format,
+    args: &ExplainArgs<'_>,
 ) -> Result<i32, DbError> {
-    let explained = explain(db, sql, analyze).await?;
+    // The index as PostgreSQL would resolve the name: `USERS_PKEY` is users_pkey.
+    let expect = args.expect.map(crate::ident::parse).transpose()?;
+    let role = session.user_role().await?;
+    let author = Author::User(&role);
+    let query = Query {
+        sql,
+        params: args.params,
+    };
+    let explained = explain(session, query, author, args.analyze).await?;
     let mut report = SqlReport {
-        expected_index: expect.map(String::from),
+        expected_index: expect.as_ref().map(|e| e.name.clone()),
         uses_expected: None,
         reasons: Vec::new(),
+        comparison: None,
         explained,
     };
-    // `app.ix_…` or `ix_…`: plans name indexes without their schema.
-    let expect = expect.map(|e| e.rsplit('.').next().unwrap_or(e));
-    if let Some(name) = expect {
-        let snapshot = db.snapshot().await?;
+    let needs_snapshot = expect.is_some() || args.compare;
+    let snapshot = match needs_snapshot {
+        true => Some(session.db.snapshot().await?),
+        false => None,
+    };
+    if let (Some(expect), Some(snapshot)) = (&expect, &snapshot) {
+        let name = expect.name.as_str();
         let used = report.explained.plan.indexes_used().contains(&name);
         report.uses_expected = Some(used);
         if !used {
             let table = snapshot
                 .indexes
                 .iter()
-                .find(|i| i.name == name)
+                .find(|i| i.name == name && expect.schema.as_ref().is_none_or(|s| *s == i.schema))
                 .map(|i| i.table.clone())
                 .or_else(|| {
                     crate::migration::INDEXES
@@ -132,23 +142,30 @@ async fn explain_sql(
                         .map(|i| i.table.to_string())
                 })
                 .unwrap_or_default();
-            let columns = expected_columns(&snapshot, name);
-            let state = index_state(&snapshot, name);
+            let columns = expected_columns(snapshot, name);
+            let state = index_state(snapshot, name);
             let expectation = Expectation {
                 index: name,
                 table: &table,
                 columns: &columns,
                 state: Some(state),
-                sql: &report.explained.sql,
+                sql,
             };
-            report.reasons = reasons(db, &expectation, &report.explained).await?;
+            let explained = report.explained.clone();
+            report.reasons = reasons(session, &expectation, &explained, query, author).await?;
         }
     }
-    emit(&match format {
+    if let (true, Some(snapshot)) = (args.compare, &snapshot) {
+        let status = migration_status(snapshot, None);
+        let comparison = compare(target, session, &status, query, author, args.read_only).await?;
+        report.comparison = Some(comparison);
+    }
+    emit(&match args.format {
         Format::Json => to_json(&report),
         Format::Text => {
             let mut out = plan_text(&report.explained);
-            if let (Some(name), Some(used)) = (expect, report.uses_expected) {
+            if let (Some(expect), Some(used)) = (&expect, report.uses_expected) {
+                let name = &expect.name;
                 let others: Vec<&str> = report.explained.plan.indexes_used();
                 let verdict = match (used, others.as_slice()) {
                     (true, _) => format!("uses {name}"),
@@ -158,6 +175,9 @@ async fn explain_sql(
                 out += &format!("{:<11}{verdict}\n", "verdict");
             }
             out += &reasons_text(&report.reasons);
+            if let Some(comparison) = &report.comparison {
+                out += &super::explain_out::comparison_text(comparison);
+            }
             out
         }
     });
@@ -171,7 +191,7 @@ async fn explain_sql(
 
 async fn explain_probes(
     target: &Target,
-    db: &mut Database,
+    session: &mut ExplainSession,
     id: &str,
     options: ProbeOptions,
     format: Format,
@@ -184,10 +204,10 @@ async fn explain_probes(
             known.join(", ")
         )));
     }
-    let snapshot = db.snapshot().await?;
+    let snapshot = session.db.snapshot().await?;
     let mut reports = Vec::new();
     for probe in selected {
-        reports.push(report(target, db, &snapshot, probe, options).await?);
+        reports.push(report(target, session, &snapshot, probe, options).await?);
     }
     emit(&match format {
         Format::Json => to_json(&reports),
@@ -198,72 +218,4 @@ async fn explain_probes(
             .join("\n"),
     });
     Ok(0)
-}
-
-/// Label, then text wrapped to 80 columns under it.
-fn plan_text(explained: &Explained) -> String {
-    let mut out = labelled(
-        "sql",
-        &explained
-            .sql
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" "),
-    );
-    if let Some(ms) = explained.execution_ms {
-        out += &format!("{:<11}{ms:.3} ms (ANALYZE, rolled back)\n", "time");
-    }
-    out += "plan\n";
-    for line in explained.plan.render_text() {
-        // Continuation lines keep the node's indentation.
-        let depth = line.len() - line.trim_start().len();
-        let prefix = " ".repeat(2 + depth);
-        out += &wrapped(&prefix, line.trim_start(), super::TEXT_WIDTH);
-    }
-    out
-}
-
-fn report_text(report: &ProbeReport) -> String {
-    let mut out = format!(
-        "{:<11}{} (expects {})\n",
-        "probe", report.probe, report.expected_index
-    );
-    if let Some(reason) = &report.skipped {
-        out += &format!("{:<11}skipped: {reason}\n", "");
-        return out;
-    }
-    if let Some(explained) = &report.explained {
-        out += &plan_text(explained);
-    }
-    if let Some(verdict) = &report.verdict {
-        out += &format!(
-            "{:<11}{}\n",
-            "verdict",
-            verdict_text(report.expected_index, verdict)
-        );
-    }
-    out += &reasons_text(&report.reasons);
-    if let Some(comparison) = &report.comparison {
-        out += &format!("{:<11}{}\n", "compare", comparison.method);
-        for (label, side) in [("before", &comparison.before), ("after", &comparison.after)] {
-            let text = match side {
-                Some(explained) => explained.plan.summary(),
-                None => "not shown".to_string(),
-            };
-            out += &format!("{label:<11}{text}\n");
-        }
-        if let Some(note) = &comparison.note {
-            out += &format!("{:<11}{note}\n", "note");
-        }
-    }
-    out
-}
-
-fn reasons_text(reasons: &[Reason]) -> String {
-    let mut out = String::new();
-    for (n, reason) in reasons.iter().enumerate() {
-        let label = if n == 0 { "why" } else { "" };
-        out += &format!("{label:<11}- {}\n", reason.text);
-    }
-    out
 }

@@ -3,6 +3,8 @@
 mod check_cmd;
 mod demo_cmd;
 mod explain_cmd;
+mod explain_out;
+mod explain_role_cmd;
 
 mod indexes_cmd;
 mod migrate_cmd;
@@ -92,8 +94,16 @@ pub enum Command {
     },
     /// The plan of a probe (--probe dedup) or of any SQL, and whether the expected index is used
     Explain {
-        /// The statement to explain (or use --probe)
+        /// The statement to explain, or - to read it from standard input (or use --file, --probe)
+        // A statement pasted from a log often starts with `-- comment`: a value, not a flag.
+        #[arg(allow_hyphen_values = true)]
         sql: Option<String>,
+        /// Read the statement from this file (- for standard input)
+        #[arg(long, value_name = "FILE")]
+        file: Option<std::path::PathBuf>,
+        /// A value for the statement's next $n placeholder, in order (repeatable)
+        #[arg(long = "param", value_name = "VALUE")]
+        params: Vec<String>,
         /// A built-in mdraft probe: dedup, user-conversions, user-jobs, user-email, anonymous,
         /// status-conversions, status-jobs, time (a prefix selects several: user)
         #[arg(long, value_name = "ID")]
@@ -104,10 +114,20 @@ pub enum Command {
         /// Run it (EXPLAIN ANALYZE) inside a read-only transaction that is rolled back
         #[arg(long)]
         analyze: bool,
-        /// With --probe: the plan without and with the migration's indexes (HypoPG on
-        /// PostgreSQL when installed; a rolled-back trial on SQLite), nothing built
+        /// The plan without and with the migration's indexes (HypoPG on PostgreSQL when
+        /// installed; a rolled-back trial on SQLite), nothing built
         #[arg(long)]
         compare: bool,
+        /// How long each statement may run, planning included (a stricter statement_timeout of
+        /// the role or database stays)
+        #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+        timeout: std::time::Duration,
+        /// Print the statements that create the role your SQL is planned as (--yes runs them)
+        #[arg(long)]
+        setup_role: bool,
+        /// With --setup-role: run the statements instead of printing them
+        #[arg(long, requires = "setup_role")]
+        yes: bool,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -215,20 +235,32 @@ pub async fn run(cli: Cli) -> Result<i32, DbError> {
         }
         Some(Command::Status { format }) => status_cmd::run(&target, format).await,
         Some(Command::Explain {
+            setup_role: true,
+            yes,
+            ..
+        }) => explain_role_cmd::run(&target, yes, cli.read_only).await,
+        Some(Command::Explain {
             sql,
+            file,
+            params,
             probe,
             expect,
             analyze,
             compare,
+            timeout,
             format,
+            ..
         }) => {
+            let sql = crate::explain::input::read_sql(sql.as_deref(), file.as_deref())?;
             let args = explain_cmd::ExplainArgs {
                 sql: sql.as_deref(),
+                params: &params,
                 probe: probe.as_deref(),
                 expect: expect.as_deref(),
                 analyze,
                 compare,
                 read_only: cli.read_only,
+                timeout,
                 format,
             };
             explain_cmd::run(&target, args).await
@@ -256,6 +288,15 @@ pub async fn run(cli: Cli) -> Result<i32, DbError> {
 pub(crate) async fn open_for_reading(target: &Target) -> Result<Database, DbError> {
     build_default_demo(target, true).await?;
     Database::connect(target, Access::ReadOnly).await
+}
+
+/// An explain session on the target, creating the demo database first if it is the default.
+pub(crate) async fn open_explain_session(
+    target: &Target,
+    timeout: std::time::Duration,
+) -> Result<crate::explain::session::ExplainSession, DbError> {
+    build_default_demo(target, true).await?;
+    crate::explain::session::ExplainSession::open(target, timeout).await
 }
 
 /// Builds the demo database when `target` is the default one and it does not exist yet.

@@ -5,7 +5,8 @@
 use serde::Serialize;
 use sqlx::{ConnectOptions, Connection, Executor};
 
-use super::run::{Explained, explain};
+use super::run::{Author, Explained, Query, explain};
+use super::session::ExplainSession;
 use crate::config::Target;
 use crate::db::{Database, DbError};
 use crate::migration::{INDEXES, MigrationStatus, Owner};
@@ -45,17 +46,20 @@ fn create(expected: &crate::migration::ExpectedIndex, schema: Option<&str>) -> S
     )
 }
 
+/// `query` is planned as `author` on both sides: a probe as the login, the operator's SQL as
+/// the role the guard chose.
 pub async fn compare(
     target: &Target,
-    db: &mut Database,
+    session: &mut ExplainSession,
     status: &MigrationStatus,
-    sql: &str,
+    query: Query<'_>,
+    author: Author<'_>,
     read_only: bool,
 ) -> Result<Comparison, DbError> {
-    let current = explain(db, sql, false).await?;
+    let current = explain(session, query, author, false).await?;
     let missing = missing(status);
     let schema = status.indexes.iter().find_map(|i| i.schema.clone());
-    match db {
+    match &mut session.db {
         Database::Postgres(conn) => {
             if missing.is_empty() {
                 return Ok(Comparison {
@@ -92,21 +96,22 @@ pub async fn compare(
             // HypoPG names its indexes `<13557>btree_jobs_status`: map them back to the migration's.
             let mut names_of = Vec::new();
             for expected in &missing {
-                let statement = format!(
-                    "SELECT indexname::text FROM hypopg_create_index('{}')",
-                    create(expected, schema.as_deref()).replace('\'', "''")
-                );
-                let hypothetical: String = sqlx::query_scalar(sqlx::AssertSqlSafe(statement))
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map_err(|e| DbError::query("creating a hypothetical index", e))?;
+                // Hypothetical indexes live in this backend only: the same session plans next.
+                let hypothetical: String =
+                    sqlx::query_scalar("SELECT indexname::text FROM hypopg_create_index($1)")
+                        .bind(create(expected, schema.as_deref()))
+                        .fetch_one(&mut *conn)
+                        .await
+                        .map_err(|e| DbError::query("creating a hypothetical index", e))?;
                 names_of.push((hypothetical, format!("{} (hypothetical)", expected.name)));
             }
-            let after = explain(db, sql, false).await.map(|mut explained| {
-                rename(&mut explained.plan, &names_of);
-                explained
-            });
-            if let Database::Postgres(conn) = db {
+            let after = explain(session, query, author, false)
+                .await
+                .map(|mut explained| {
+                    rename(&mut explained.plan, &names_of);
+                    explained
+                });
+            if let Database::Postgres(conn) = &mut session.db {
                 let _ = conn.execute("SELECT hypopg_reset()").await;
             }
             Ok(Comparison {
@@ -155,7 +160,7 @@ pub async fn compare(
             } else {
                 missing.iter().map(|e| create(e, None)).collect()
             };
-            let trial_plan = sqlite_trial(&file.path, &trial, sql).await?;
+            let trial_plan = sqlite_trial(&file.path, &trial, query, session.timeout).await?;
             Ok(if missing.is_empty() {
                 Comparison {
                     before: Some(trial_plan),
@@ -190,11 +195,13 @@ fn rename(node: &mut super::PlanNode, names: &[(String, String)]) {
     }
 }
 
-/// DDL, EXPLAIN QUERY PLAN, ROLLBACK: SQLite's DDL is transactional, nothing stays.
+/// DDL, EXPLAIN QUERY PLAN, ROLLBACK: SQLite's DDL is transactional, nothing stays. The
+/// statement is read as everywhere else: one only, never run.
 async fn sqlite_trial(
     path: &std::path::Path,
     ddl: &[String],
-    sql: &str,
+    query: Query<'_>,
+    timeout: std::time::Duration,
 ) -> Result<Explained, DbError> {
     let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(path)
@@ -213,14 +220,24 @@ async fn sqlite_trial(
             break;
         }
     }
-    let mut db = Database::Sqlite(conn);
     let explained = match result {
-        Ok(()) => explain(&mut db, sql, false).await,
+        Ok(()) => {
+            super::sqlite_run::explain(&mut conn, None, timeout, query.sql, query.params, false)
+                .await
+        }
         Err(e) => Err(e),
     };
-    if let Database::Sqlite(mut conn) = db {
-        let _ = conn.execute("ROLLBACK").await;
-        let _ = conn.close().await;
-    }
-    explained
+    let _ = conn.execute("ROLLBACK").await;
+    let _ = conn.close().await;
+    let (plan, _) = explained?;
+    Ok(Explained {
+        sql: query.sql.to_string(),
+        parameters: query.params.to_vec(),
+        analyzed: false,
+        generic_plan: false,
+        planned_as: None,
+        plan,
+        execution_ms: None,
+        postgres_plan: None,
+    })
 }

@@ -2,10 +2,14 @@
 //! SQLite's EXPLAIN QUERY PLAN parse into [`PlanNode`]s.
 
 pub mod compare;
+pub mod guard;
+pub mod input;
 pub mod postgres;
 pub mod report;
 pub mod run;
+pub mod session;
 pub mod sqlite;
+mod sqlite_run;
 pub mod why;
 
 use serde::Serialize;

@@ -4,7 +4,8 @@
 use serde::Serialize;
 
 use super::compare::{Comparison, compare};
-use super::run::{Explained, explain};
+use super::run::{Author, Explained, Query, explain, explain_with};
+use super::session::ExplainSession;
 use super::why::{Expectation, Reason, why_not};
 
 use crate::config::Target;
@@ -38,7 +39,7 @@ pub struct ProbeOptions {
 
 pub async fn report(
     target: &Target,
-    db: &mut Database,
+    session: &mut ExplainSession,
     snapshot: &crate::catalog::CatalogSnapshot,
     probe: &'static probes::Probe,
     options: ProbeOptions,
@@ -54,14 +55,19 @@ pub async fn report(
         reasons: Vec::new(),
         comparison: None,
     };
-    let bound: BoundProbe = match probes::bind(db, snapshot, probe).await? {
+    let bound: BoundProbe = match probes::bind(&mut session.db, snapshot, probe).await? {
         Ok(bound) => bound,
         Err(reason) => {
             report.skipped = Some(reason);
             return Ok(report);
         }
     };
-    let explained = explain(db, &bound.sql, analyze).await?;
+    let params = [bound.parameter.clone()];
+    let query = Query {
+        sql: &bound.sql,
+        params: &params,
+    };
+    let explained = explain(session, query, Author::Hotidx, analyze).await?;
     let verdict = probes::verdict(&explained.plan, probe, snapshot);
     if !verdict.through_expected {
         let state = index_state(snapshot, probe.expected_index);
@@ -73,13 +79,21 @@ pub async fn report(
             state: Some(state),
             sql: &bound.sql,
         };
-        report.reasons = reasons(db, &expectation, &explained).await?;
+        report.reasons = reasons(session, &expectation, &explained, query, Author::Hotidx).await?;
     }
     report.verdict = Some(verdict);
     if options.compare {
         // The indexes' states do not depend on the version row: no need to read it.
         let status = migration_status(snapshot, None);
-        let comparison = compare(target, db, &status, &bound.sql, options.read_only).await?;
+        let comparison = compare(
+            target,
+            session,
+            &status,
+            query,
+            Author::Hotidx,
+            options.read_only,
+        )
+        .await?;
         report.comparison = Some(comparison);
     }
     report.parameter = Some(bound.parameter);
@@ -116,21 +130,42 @@ pub fn expected_columns(snapshot: &crate::catalog::CatalogSnapshot, name: &str) 
         .unwrap_or_default()
 }
 
-/// PostgreSQL reasons come from its catalog and statistics; SQLite has no statistics to read,
-/// so only a missing or invalid index is said.
+/// PostgreSQL reasons come from its catalog and statistics, and from the planner's own costs
+/// with sequential scans off (the same statement, run as the same role); SQLite has no
+/// statistics to read, so only a missing or invalid index is said.
 pub async fn reasons(
-    db: &mut Database,
+    session: &mut ExplainSession,
     expectation: &Expectation<'_>,
     explained: &Explained,
+    query: Query<'_>,
+    author: Author<'_>,
 ) -> Result<Vec<Reason>, DbError> {
-    match db {
-        Database::Postgres(conn) => why_not(conn, expectation, &explained.plan).await,
-        Database::Sqlite(_) => Ok(match expectation.state {
+    if let Database::Sqlite(_) = session.db {
+        return Ok(match expectation.state {
             Some(IndexState::Missing) => vec![Reason {
                 kind: "missing",
                 text: format!("{} does not exist", expectation.index),
             }],
             _ => Vec::new(),
-        }),
+        });
+    }
+    let usable = !matches!(
+        expectation.state,
+        Some(IndexState::Missing | IndexState::Invalid)
+    );
+    let forced = if usable {
+        let settings = [("enable_seqscan", "off")];
+        explain_with(session, query, author, false, &settings)
+            .await
+            .ok()
+            .map(|e| e.plan)
+    } else {
+        None
+    };
+    match &mut session.db {
+        Database::Postgres(conn) => {
+            why_not(conn, expectation, &explained.plan, forced.as_ref()).await
+        }
+        Database::Sqlite(_) => Ok(Vec::new()),
     }
 }

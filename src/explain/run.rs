@@ -1,216 +1,449 @@
-//! Running EXPLAIN. Without ANALYZE nothing executes. With ANALYZE the statement runs inside a
-//! READ ONLY transaction that is always rolled back, with a statement timeout, through the
-//! extended protocol (one statement only): the database, not a keyword filter, refuses writes.
+//! Running EXPLAIN on an [`ExplainSession`]. Every explain is a READ ONLY transaction that is
+//! rolled back, under the session's statement timeout. hotidx's own probes run as the login with
+//! their values bound; the operator's SQL runs as the role the guard chose (see `guard`), one
+//! statement only — the extended protocol and a cursor refuse a second, the database refuses
+//! writes, signals and resets for that role.
 
-use std::time::Instant;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition};
+use sqlx::{Executor, Row, SqlSafeStr};
 
-use sqlx::{Executor, Row};
-
-use super::{PlanNode, postgres, sqlite};
+use super::guard::UserSqlRole;
+use super::input::excerpt;
+use super::session::{Canceller, ExplainSession};
+use super::{PlanNode, postgres};
 use crate::db::{Database, DbError};
 
-/// How long an EXPLAIN ANALYZE may run.
-pub const ANALYZE_TIMEOUT_MS: u32 = 30_000;
+/// The statement and the values of its `$1`… (`?` on SQLite), bound, never spliced.
+#[derive(Debug, Clone, Copy)]
+pub struct Query<'a> {
+    pub sql: &'a str,
+    pub params: &'a [String],
+}
 
-#[derive(Debug, Clone, serde::Serialize)]
+/// Whose SQL it is: hotidx's own probe, or the operator's, and then as which role it runs.
+#[derive(Debug, Clone, Copy)]
+pub enum Author<'a> {
+    Hotidx,
+    User(&'a UserSqlRole),
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct Explained {
     pub sql: String,
+    pub parameters: Vec<String>,
     pub analyzed: bool,
+    /// Planned without values for `$n` (PostgreSQL 16's GENERIC_PLAN).
+    pub generic_plan: bool,
+    /// Who the operator's SQL ran as; `None` for hotidx's own probes (the login).
+    pub planned_as: Option<UserSqlRole>,
     pub plan: PlanNode,
     /// Whole statement time with ANALYZE (PostgreSQL's Execution Time; SQLite: measured).
     pub execution_ms: Option<f64>,
+    /// PostgreSQL's own plan document, untouched (pev2 and explain.dalibo.com read it).
+    pub postgres_plan: Option<Box<RawValue>>,
 }
 
-pub async fn explain(db: &mut Database, sql: &str, analyze: bool) -> Result<Explained, DbError> {
-    let sql = sql.trim().trim_end_matches(';').trim().to_string();
-    let (plan, execution_ms) = match db {
-        Database::Postgres(conn) => explain_postgres(conn, &sql, analyze).await?,
-        Database::Sqlite(conn) => explain_sqlite(conn, &sql, analyze).await?,
+pub async fn explain(
+    session: &mut ExplainSession,
+    query: Query<'_>,
+    author: Author<'_>,
+    analyze: bool,
+) -> Result<Explained, DbError> {
+    explain_with(session, query, author, analyze, &[]).await
+}
+
+/// As [`explain`], with planner settings (hotidx's own constants) for this transaction only.
+pub async fn explain_with(
+    session: &mut ExplainSession,
+    query: Query<'_>,
+    author: Author<'_>,
+    analyze: bool,
+    settings: &[(&'static str, &'static str)],
+) -> Result<Explained, DbError> {
+    let planned_as = match author {
+        Author::User(role) => Some(role.clone()),
+        Author::Hotidx => None,
+    };
+    let timeout = session.timeout;
+    let canceller = session.canceller();
+    let (plan, execution_ms, document, generic_plan) = match &mut session.db {
+        Database::Postgres(conn) => {
+            let version = session.server_version;
+            // The server's timeout is the guard; this only catches a server that stops answering.
+            let backstop = timeout + std::time::Duration::from_secs(5);
+            let work = postgres_document(conn, version, query, author, analyze, settings, timeout);
+            let (document, generic) = match tokio::time::timeout(backstop, work).await {
+                Ok(answer) => answer?,
+                Err(_) => {
+                    canceller.cancel().await;
+                    return Err(DbError::Failed(format!(
+                        "no answer from the server in {}; the statement was cancelled",
+                        crate::units::duration(backstop)
+                    )));
+                }
+            };
+            let (plan, execution_ms) = parse_document(&document)?;
+            (plan, execution_ms, Some(raw(document)?), generic)
+        }
+        Database::Sqlite(conn) => {
+            let interrupt = match &canceller {
+                Canceller::Sqlite(interrupt) => Some(interrupt.as_ref()),
+                Canceller::Postgres { .. } => None,
+            };
+            let (plan, ms) = super::sqlite_run::explain(
+                conn,
+                interrupt,
+                timeout,
+                query.sql,
+                query.params,
+                analyze,
+            )
+            .await?;
+            (plan, ms, None, false)
+        }
     };
     Ok(Explained {
-        sql,
+        sql: query.sql.to_string(),
+        parameters: query.params.to_vec(),
         analyzed: analyze,
+        generic_plan,
+        planned_as,
         plan,
         execution_ms,
+        postgres_plan: document,
     })
 }
 
-/// A write refused by the read-only session is the guard working: say so plainly.
-fn failed(context: &str, error: sqlx::Error) -> DbError {
-    let message = crate::db::server_message(&error);
-    let refused_write =
-        message.contains("read-only transaction") || message.contains("readonly database");
-    if message.contains("cannot insert multiple commands") {
-        return DbError::Usage(
-            "one statement at a time: EXPLAIN takes a single statement, not a script".into(),
-        );
-    }
-    if refused_write {
-        DbError::Failed(format!(
-            "{context}: the statement would write, and the database refused it ({message}); \
-             nothing was changed"
-        ))
-    } else {
-        DbError::query(context, error)
-    }
-}
-
-async fn explain_postgres(
-    conn: &mut sqlx::PgConnection,
-    sql: &str,
-    analyze: bool,
-) -> Result<(PlanNode, Option<f64>), DbError> {
-    let options = if analyze {
-        "ANALYZE, BUFFERS, FORMAT JSON"
-    } else {
-        "FORMAT JSON"
-    };
-    let statement = format!("EXPLAIN ({options}) {sql}");
+/// EXPLAIN's options, as PostgreSQL spells them.
+fn options(analyze: bool, generic: bool) -> String {
+    let mut options = vec!["FORMAT JSON"];
     if analyze {
-        refuse_volatile_functions(conn, sql).await?;
-        conn.execute("BEGIN READ ONLY")
-            .await
-            .map_err(|e| failed("starting the read-only transaction", e))?;
-        let timeout = format!("SET LOCAL statement_timeout = {ANALYZE_TIMEOUT_MS}");
-        let answer = match conn.execute(sqlx::AssertSqlSafe(timeout)).await {
-            Ok(_) => fetch_plan(conn, &statement).await,
-            Err(e) => Err(failed("setting the statement timeout", e)),
-        };
-        // Whatever happened, nothing the statement did may stay.
-        let _ = conn.execute("ROLLBACK").await;
-        answer
-    } else {
-        fetch_plan(conn, &statement).await
+        options.extend(["ANALYZE", "BUFFERS"]);
     }
+    if generic {
+        options.push("GENERIC_PLAN");
+    }
+    options.join(", ")
 }
 
-/// A READ ONLY transaction stops writes to tables, not what a volatile function does on the side
-/// (pg_terminate_backend, dblink_exec, pg_cancel_backend, …). So before ANALYZE runs anything,
-/// the plan is read with VERBOSE and every function it calls is looked up in pg_proc: a volatile
-/// one means the statement is not run. The catalog, not a list of names, decides.
-async fn refuse_volatile_functions(
-    conn: &mut sqlx::PgConnection,
-    sql: &str,
-) -> Result<(), DbError> {
-    let document = plan_document(conn, &format!("EXPLAIN (VERBOSE, FORMAT JSON) {sql}")).await?;
-    let mut names = Vec::new();
-    called_functions(&document, &mut names);
-    names.sort();
-    names.dedup();
-    if names.is_empty() {
-        return Ok(());
-    }
-    let volatile: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT proname::text FROM pg_proc WHERE proname = ANY($1) AND provolatile = 'v' \
-         ORDER BY 1",
-    )
-    .bind(&names)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(|e| failed("looking up the functions the statement calls", e))?;
-    if volatile.is_empty() {
-        Ok(())
-    } else {
-        Err(DbError::Failed(format!(
-            "refusing to ANALYZE: the statement calls volatile function{} {}, which could act \
-             outside the rolled-back transaction; EXPLAIN without --analyze plans it without \
-             running it; nothing was run",
-            if volatile.len() == 1 { "" } else { "s" },
-            volatile
-                .iter()
-                .map(|f| format!("{f}()"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )))
-    }
-}
-
-/// Every `name(` in the plan's text fields (outputs, filters, conditions, function scans).
-fn called_functions(value: &serde_json::Value, names: &mut Vec<String>) {
-    match value {
-        serde_json::Value::String(text) => {
-            let bytes = text.as_bytes();
-            for (at, _) in text.match_indices('(') {
-                let start = text[..at]
-                    .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                    .map_or(0, |p| p + 1);
-                let name = &text[start..at];
-                let quoted = start > 0 && bytes[start - 1] == b'"';
-                if !name.is_empty()
-                    && !quoted
-                    && !name.chars().next().is_some_and(|c| c.is_ascii_digit())
-                {
-                    names.push(name.to_ascii_lowercase());
-                }
+/// The plan document, and whether it was planned generically. `$n` without values is planned
+/// generically on 16+; before, PostgreSQL cannot plan it, and the error says how to give values.
+async fn postgres_document(
+    conn: &mut PgConnection,
+    version: i32,
+    query: Query<'_>,
+    author: Author<'_>,
+    analyze: bool,
+    settings: &[(&'static str, &'static str)],
+    timeout: std::time::Duration,
+) -> Result<(String, bool), DbError> {
+    let fail = |error: Failure| error.into_db_error(query.sql, author, timeout);
+    match in_transaction(conn, query, author, &options(analyze, false), settings).await {
+        Err(failure) if failure.is_undefined_parameter() && query.params.is_empty() => {
+            if analyze {
+                return Err(DbError::Usage(
+                    "EXPLAIN ANALYZE runs the statement: give each $n placeholder a value with \
+                     --param VALUE (in order)"
+                        .into(),
+                ));
             }
+            if version < 160_000 {
+                return Err(DbError::Usage(format!(
+                    "the statement has $n placeholders, and PostgreSQL {} cannot plan them \
+                     without values (16 and later can): give each a value with --param VALUE \
+                     (in order)",
+                    version / 10_000
+                )));
+            }
+            let generic = options(false, true);
+            let document = in_transaction(conn, query, author, &generic, settings).await;
+            Ok((document.map_err(fail)?, true))
         }
-        serde_json::Value::Array(items) => items.iter().for_each(|v| called_functions(v, names)),
-        serde_json::Value::Object(map) => map.values().for_each(|v| called_functions(v, names)),
-        _ => {}
+        answer => Ok((answer.map_err(fail)?, false)),
     }
 }
 
-/// The JSON document an `EXPLAIN (FORMAT JSON …)` statement answers with.
-async fn plan_document(
-    conn: &mut sqlx::PgConnection,
-    statement: &str,
-) -> Result<serde_json::Value, DbError> {
-    // sqlx::query is the extended protocol: a second statement smuggled in is an error.
-    let row = sqlx::query(sqlx::AssertSqlSafe(statement.to_string()))
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(|e| failed("EXPLAIN", e))?;
-    row.try_get::<sqlx::types::Json<serde_json::Value>, _>(0)
-        .map(|j| j.0)
-        .map_err(|e| failed("reading the plan", e))
+/// A failed statement and the text that was sent, to place the server's error position.
+struct Failure {
+    error: sqlx::Error,
+    sent: String,
 }
 
-pub(super) async fn fetch_plan(
-    conn: &mut sqlx::PgConnection,
-    statement: &str,
-) -> Result<(PlanNode, Option<f64>), DbError> {
-    let document = plan_document(conn, statement).await?;
-    postgres::parse(&document).ok_or_else(|| DbError::Query {
+async fn in_transaction(
+    conn: &mut PgConnection,
+    query: Query<'_>,
+    author: Author<'_>,
+    options: &str,
+    settings: &[(&'static str, &'static str)],
+) -> Result<String, Failure> {
+    let begin = async {
+        conn.execute("BEGIN READ ONLY").await?;
+        for (name, value) in settings {
+            conn.execute(sqlx::AssertSqlSafe(format!("SET LOCAL {name} = {value}")))
+                .await?;
+        }
+        Ok::<_, sqlx::Error>(())
+    };
+    if let Err(error) = begin.await {
+        let _ = conn.execute("ROLLBACK").await;
+        return Err(Failure {
+            error,
+            sent: String::new(),
+        });
+    }
+    let prepared =
+        matches!(author, Author::User(UserSqlRole::Login { .. })) && !query.params.is_empty();
+    let answer = match author {
+        Author::User(UserSqlRole::Helper { .. }) => through_helper(conn, query, options).await,
+        Author::User(UserSqlRole::Login { .. }) if prepared => {
+            prepared_statement(conn, query, options).await
+        }
+        _ => bound(conn, query, options).await,
+    };
+    // Whatever happened, nothing the statement did may stay.
+    let _ = conn.execute("ROLLBACK").await;
+    if prepared {
+        let _ = conn.execute("DEALLOCATE hotidx_statement").await;
+    }
+    answer
+}
+
+/// `EXPLAIN (…) statement` with its values bound: hotidx's own probes, or the operator's SQL
+/// without values on a login that qualifies. The extended protocol takes one statement only.
+async fn bound(
+    conn: &mut PgConnection,
+    query: Query<'_>,
+    options: &str,
+) -> Result<String, Failure> {
+    let sent = format!("EXPLAIN ({options}) {}", query.sql);
+    let mut statement = sqlx::query(sqlx::AssertSqlSafe(sent.clone())).persistent(false);
+    for value in query.params {
+        statement = statement.bind(value);
+    }
+    let row = statement.fetch_one(&mut *conn).await;
+    document(row).map_err(|error| Failure { error, sent })
+}
+
+/// The operator's SQL with `--param` values, as the application would prepare it: PREPARE
+/// infers the parameters' types, EXECUTE takes the values as literals the server quotes.
+async fn prepared_statement(
+    conn: &mut PgConnection,
+    query: Query<'_>,
+    options: &str,
+) -> Result<String, Failure> {
+    let prepare = format!("PREPARE hotidx_statement AS {}", query.sql);
+    if let Err(error) = sqlx::query(sqlx::AssertSqlSafe(prepare.clone()))
+        .persistent(false)
+        .execute(&mut *conn)
+        .await
+    {
+        return Err(Failure {
+            error,
+            sent: prepare,
+        });
+    }
+    let literals: Result<String, _> = sqlx::query_scalar(
+        "SELECT string_agg(quote_nullable(p), ', ' ORDER BY n) \
+         FROM unnest($1::text[]) WITH ORDINALITY AS u(p, n)",
+    )
+    .bind(query.params)
+    .fetch_one(&mut *conn)
+    .await;
+    let literals = literals.map_err(|error| Failure {
+        error,
+        sent: String::new(),
+    })?;
+    let sent = format!("EXPLAIN ({options}) EXECUTE hotidx_statement({literals})");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sent.clone()))
+        .persistent(false)
+        .fetch_one(&mut *conn)
+        .await;
+    document(row).map_err(|error| Failure { error, sent })
+}
+
+/// Through `hotidx.explain()`, as its owner, on the login's search path (`$user` resolved for
+/// the login, not for the helper's role).
+async fn through_helper(
+    conn: &mut PgConnection,
+    query: Query<'_>,
+    options: &str,
+) -> Result<String, Failure> {
+    let failure = |error| Failure {
+        error,
+        sent: String::new(),
+    };
+    sqlx::query(
+        "SELECT set_config('search_path', \
+             coalesce(string_agg(quote_ident(s), ', ' ORDER BY n), ''), true) \
+         FROM unnest(current_schemas(false)) WITH ORDINALITY AS u(s, n)",
+    )
+    .execute(&mut *conn)
+    .await
+    .map_err(failure)?;
+    if !query.params.is_empty() {
+        // PREPARE inside the helper cannot tell one statement from two: the protocol's Parse,
+        // which plans and runs nothing, refuses a second.
+        if let Err(error) = conn
+            .prepare(sqlx::AssertSqlSafe(query.sql.to_string()).into_sql_str())
+            .await
+        {
+            return Err(Failure {
+                error,
+                sent: query.sql.to_string(),
+            });
+        }
+    }
+    let row = sqlx::query("SELECT hotidx.explain($1, $2, $3::text[])")
+        .bind(query.sql)
+        .bind(options)
+        .bind(query.params)
+        .fetch_one(&mut *conn)
+        .await;
+    document(row).map_err(failure)
+}
+
+fn document(row: Result<sqlx::postgres::PgRow, sqlx::Error>) -> Result<String, sqlx::Error> {
+    // json or text: the document's own text, untouched.
+    row?.try_get_unchecked::<String, _>(0)
+}
+
+fn parse_document(text: &str) -> Result<(PlanNode, Option<f64>), DbError> {
+    let no_plan = |reason: String| DbError::Query {
         context: "reading the plan".into(),
-        reason: "EXPLAIN returned no plan".into(),
+        reason,
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| no_plan(e.to_string()))?;
+    postgres::parse(&value).ok_or_else(|| no_plan("EXPLAIN returned no plan".into()))
+}
+
+fn raw(text: String) -> Result<Box<RawValue>, DbError> {
+    let mut reader = serde_json::Deserializer::from_str(&text);
+    Box::<RawValue>::deserialize(&mut reader).map_err(|e| DbError::Query {
+        context: "reading the plan".into(),
+        reason: e.to_string(),
     })
 }
 
-async fn explain_sqlite(
-    conn: &mut sqlx::SqliteConnection,
-    sql: &str,
-    analyze: bool,
-) -> Result<(PlanNode, Option<f64>), DbError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(|e| failed("EXPLAIN QUERY PLAN", e))?;
-    let lines: Vec<(i64, i64, String)> = rows
-        .iter()
-        .map(|r| {
-            (
-                r.get::<i64, _>(0),
-                r.get::<i64, _>(1),
-                r.get::<String, _>(3),
-            )
-        })
-        .collect();
-    let mut plan = sqlite::parse(&lines);
-    if !analyze {
-        return Ok((plan, None));
+impl Failure {
+    fn postgres(&self) -> Option<&PgDatabaseError> {
+        self.error
+            .as_database_error()
+            .and_then(|e| e.try_downcast_ref::<PgDatabaseError>())
     }
-    // SQLite has no EXPLAIN ANALYZE: run it on the read-only session and time it.
-    conn.execute("BEGIN")
-        .await
-        .map_err(|e| failed("starting a transaction", e))?;
-    let started = Instant::now();
-    let result = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-        .fetch_all(&mut *conn)
-        .await;
-    let elapsed = started.elapsed().as_secs_f64() * 1000.0;
-    let _ = conn.execute("ROLLBACK").await;
-    let rows = result.map_err(|e| failed("running the statement", e))?;
-    plan.actual_rows = Some(rows.len() as f64);
-    plan.actual_ms = Some(elapsed);
-    Ok((plan, Some(elapsed)))
+
+    fn is_undefined_parameter(&self) -> bool {
+        self.postgres().is_some_and(|e| e.code() == "42P02")
+    }
+
+    /// The character of `sql` the server's position points at, if it points into it.
+    fn offset_in(&self, sql: &str) -> Option<usize> {
+        let e = self.postgres()?;
+        let (position, text) = match e.position()? {
+            PgErrorPosition::Original(p) => (p, self.sent.as_str()),
+            PgErrorPosition::Internal { position, query } => (position, query),
+        };
+        let prefix = text.strip_suffix(sql)?.chars().count();
+        position.checked_sub(1 + prefix)
+    }
+
+    fn into_db_error(self, sql: &str, author: Author<'_>, timeout: std::time::Duration) -> DbError {
+        let Some(e) = self.postgres() else {
+            return DbError::query("EXPLAIN", self.error);
+        };
+        let message = e.message().to_string();
+        let code = e.code().to_string();
+        // The operator never named hotidx's prepared statement: speak of theirs.
+        if message.contains("\"hotidx_statement\"") {
+            let detail = e
+                .detail()
+                .map(|d| format!(" ({})", d.trim_end_matches('.')));
+            return DbError::Usage(format!(
+                "{}{}: give one --param VALUE per $n placeholder, in order",
+                message.replace("prepared statement \"hotidx_statement\"", "the statement"),
+                detail.unwrap_or_default()
+            ));
+        }
+        let at = self
+            .offset_in(sql)
+            .map(|o| format!(" at {}", excerpt(sql, o)))
+            .unwrap_or_default();
+        let role = match author {
+            Author::User(UserSqlRole::Helper { role } | UserSqlRole::Login { role }) => {
+                format!(" (it ran as {role}, which may only read)")
+            }
+            _ => String::new(),
+        };
+        match code.as_str() {
+            "57014" if message.contains("statement timeout") => DbError::Failed(format!(
+                "timed out after {}: the server cancelled the statement (raise --timeout; a \
+                 stricter statement_timeout of the role or database stays); nothing was changed",
+                crate::units::duration(timeout)
+            )),
+            "57014" => DbError::Failed("cancelled on the server; nothing was changed".into()),
+            "55P03" => DbError::Failed(format!(
+                "{message}: another session holds a lock the statement needs; nothing was changed"
+            )),
+            "25006" => DbError::Failed(format!(
+                "the statement would write, and the database refused it ({message}); nothing \
+                 was changed"
+            )),
+            // EXPLAIN checks a write's privileges even unplanned: the read-only role cannot plan one.
+            "42501" if message.starts_with("permission denied for table") && !role.is_empty() => {
+                DbError::Failed(format!(
+                    "the database refused it: {message}{role}: an INSERT, UPDATE, DELETE or MERGE                      needs privileges it must not have, even to be planned (explain the SELECT that                      finds its rows instead); nothing was changed"
+                ))
+            }
+            "42501" => DbError::Failed(format!(
+                "the database refused it: {message}{role}; nothing was changed"
+            )),
+            "42P11" => DbError::Usage(
+                "one statement at a time: EXPLAIN takes a single statement, not a script; \
+                 nothing was run"
+                    .into(),
+            ),
+            "42601" if message.contains("multiple commands") => DbError::Usage(
+                "one statement at a time: EXPLAIN takes a single statement, not a script; \
+                 nothing was run"
+                    .into(),
+            ),
+            // The SQL itself is wrong: a usage error, with where.
+            c if c.starts_with("42") || c.starts_with("22") || c.starts_with("0A") => {
+                DbError::Usage(format!("{message}{at}{}", hint(sql, &code)))
+            }
+            _ => DbError::Failed(format!("EXPLAIN failed: {message}{at}")),
+        }
+    }
+}
+
+/// For a syntax error on a statement EXPLAIN does not take, which ones it does. A message only:
+/// the guard is the role the statement runs as.
+fn hint(sql: &str, code: &str) -> String {
+    if code != "42601" {
+        return String::new();
+    }
+    let first = sql
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("--"))
+        .unwrap_or_default()
+        .trim_start_matches('(')
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    const EXPLAINABLE: &[&str] = &[
+        "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE", "WITH", "EXECUTE",
+        "DECLARE", "",
+    ];
+    if EXPLAINABLE.contains(&first.as_str()) {
+        String::new()
+    } else {
+        format!(
+            "\n{first} cannot be explained: EXPLAIN takes one SELECT, INSERT, UPDATE, DELETE, \
+             MERGE, VALUES, TABLE, WITH, EXECUTE or CREATE TABLE … AS statement"
+        )
+    }
 }

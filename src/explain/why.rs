@@ -2,8 +2,8 @@
 //! pg_stats, pg_stat_user_tables, settings, the planner's own costs), never guessed.
 
 use serde::Serialize;
+use sqlx::Row;
 use sqlx::postgres::PgConnection;
-use sqlx::{Executor, Row};
 
 use super::PlanNode;
 use crate::db::DbError;
@@ -30,10 +30,12 @@ fn reason(kind: &'static str, text: String) -> Reason {
     Reason { kind, text }
 }
 
+/// `forced`: the same statement planned with sequential scans off, when it could be.
 pub async fn why_not(
     conn: &mut PgConnection,
     expected: &Expectation<'_>,
     plan: &PlanNode,
+    forced: Option<&PlanNode>,
 ) -> Result<Vec<Reason>, DbError> {
     let mut reasons = Vec::new();
     match expected.state {
@@ -212,7 +214,7 @@ pub async fn why_not(
         ));
     }
     // The planner's own numbers back the reasons above; with none found, they are the reason.
-    match forced(conn, expected.sql, plan, expected.index).await {
+    match forced_costs(plan, forced, expected.index) {
         Forced::Costs(costs) => reasons.push(reason("planner_costs", costs)),
         Forced::CannotServe => reasons.push(reason(
             "cannot_serve",
@@ -299,15 +301,8 @@ enum Forced {
     Unknown,
 }
 
-async fn forced(conn: &mut PgConnection, sql: &str, plan: &PlanNode, index: &str) -> Forced {
-    let Some(chosen) = plan.estimated_cost else {
-        return Forced::Unknown;
-    };
-    let _ = conn.execute("BEGIN READ ONLY").await;
-    let _ = conn.execute("SET LOCAL enable_seqscan = off").await;
-    let answer = super::run::fetch_plan(conn, &format!("EXPLAIN (FORMAT JSON) {sql}")).await;
-    let _ = conn.execute("ROLLBACK").await;
-    let Ok((forced_plan, _)) = answer else {
+fn forced_costs(plan: &PlanNode, forced: Option<&PlanNode>, index: &str) -> Forced {
+    let (Some(chosen), Some(forced_plan)) = (plan.estimated_cost, forced) else {
         return Forced::Unknown;
     };
     let used = forced_plan.indexes_used();

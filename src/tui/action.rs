@@ -61,8 +61,15 @@ pub enum DbEvent {
     },
     Run(RunEvent),
     RunFinished(Result<RunOutcome, RunFailure>),
-    Explained(Box<Result<ProbeReport, String>>),
-    ExplainedSql(Box<Result<Explained, String>>),
+    /// The answer to explain request `id`: only the newest request's is shown.
+    Explained {
+        id: u64,
+        answer: Box<Result<ProbeReport, String>>,
+    },
+    ExplainedSql {
+        id: u64,
+        answer: Box<Result<Explained, String>>,
+    },
 }
 
 /// What `update` asks the runtime to do; the state update itself never touches the database.
@@ -79,12 +86,16 @@ pub enum Effect {
     Run(Box<Plan>),
     CancelRun,
     Explain {
+        id: u64,
         probe: &'static Probe,
         options: ProbeOptions,
     },
     ExplainSql {
+        id: u64,
         sql: String,
         analyze: bool,
     },
+    /// Stop the running explain on the server (leaving the view, or `c`).
+    CancelExplain,
     Quit,
 }

@@ -61,7 +61,7 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[Char('a')], "a", Action::Apply, Scope::Everywhere, "apply the migration (asks)", Some("apply")),
     bind(&[Char('r')], "r", Action::Rollback, Scope::Everywhere, "roll it back (asks first)", Some("roll back")),
     bind(&[Char('v')], "v", Action::ShowSql, Scope::Everywhere, "show the upgrade SQL", Some("SQL")),
-    bind(&[Char('c')], "c", Action::CancelBuild, Scope::Everywhere, "cancel the running build", Some("cancel")),
+    bind(&[Char('c')], "c", Action::CancelBuild, Scope::Everywhere, "cancel build or explain", Some("cancel")),
     bind(&[Char('e')], "e", Action::ExplainView, Scope::Everywhere, "explain view: probes and plans", Some("explain")),
     bind(&[Enter], "Enter", Action::RunExplain, Scope::Explain, "plan of the selected probe", Some("plan")),
     bind(&[Char('A')], "A", Action::RunExplainAnalyze, Scope::Explain, "EXPLAIN ANALYZE it (rolled back)", Some("analyze")),

@@ -12,6 +12,8 @@ use crate::catalog::CatalogSnapshot;
 use crate::config::Target;
 use crate::db::{Access, Database, DbError, Refresher};
 use crate::explain::report::{ProbeOptions, report};
+use crate::explain::run::{Author, Query, explain};
+use crate::explain::session::ExplainSession;
 use crate::migration::migration_status;
 use crate::migration::plan::{self, Direction, Plan, PlanOptions};
 use crate::migration::progress::Session;
@@ -20,6 +22,8 @@ use crate::migration::run_postgres;
 /// A refresh with no answer after this long is reported, and its connection dropped.
 const REFRESH_TIMEOUT: Duration = Duration::from_secs(15);
 const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one explain statement may run, planning included.
+const EXPLAIN_TIMEOUT: Duration = crate::explain::session::DEFAULT_TIMEOUT;
 
 pub struct Worker {
     target: Target,
@@ -27,6 +31,8 @@ pub struct Worker {
     /// The inspection session, kept between refreshes and reopened after a failure.
     session: Inspection,
     cancel: Option<watch::Sender<bool>>,
+    /// Cancels the explain in flight (a newer one, or leaving the view, stops it).
+    explain_cancel: Option<watch::Sender<bool>>,
 }
 
 impl Worker {
@@ -36,6 +42,7 @@ impl Worker {
             events,
             session: Arc::new(Mutex::new(None)),
             cancel: None,
+            explain_cancel: None,
         }
     }
 
@@ -50,8 +57,9 @@ impl Worker {
                     let _ = cancel.send(true);
                 }
             }
-            Effect::Explain { probe, options } => self.explain(probe, options),
-            Effect::ExplainSql { sql, analyze } => self.explain_sql(sql, analyze),
+            Effect::Explain { id, probe, options } => self.explain(id, probe, options),
+            Effect::ExplainSql { id, sql, analyze } => self.explain_sql(id, sql, analyze),
+            Effect::CancelExplain => self.cancel_explain(),
             Effect::Quit => {}
         }
     }
@@ -123,27 +131,46 @@ impl Worker {
 }
 
 impl Worker {
-    fn explain_sql(&self, sql: String, analyze: bool) {
+    fn cancel_explain(&mut self) {
+        if let Some(cancel) = self.explain_cancel.take() {
+            let _ = cancel.send(true);
+        }
+    }
+
+    /// A new explain replaces the one in flight, which is cancelled on the server.
+    fn explain_cancel_receiver(&mut self) -> watch::Receiver<bool> {
+        self.cancel_explain();
+        let (cancel, cancelled) = watch::channel(false);
+        self.explain_cancel = Some(cancel);
+        cancelled
+    }
+
+    fn explain_sql(&mut self, id: u64, sql: String, analyze: bool) {
         let (target, events) = (self.target.clone(), self.events.clone());
+        let cancelled = self.explain_cancel_receiver();
         tokio::spawn(async move {
-            let answer = async {
-                let mut db = Database::connect(&target, Access::ReadOnly).await?;
-                let explained = crate::explain::run::explain(&mut db, &sql, analyze).await;
-                db.close().await;
-                explained
-            }
-            .await
-            .map_err(|e| e.to_string());
-            let _ = events.send(DbEvent::ExplainedSql(Box::new(answer)));
+            let answer = on_explain_session(&target, cancelled, async |session| {
+                let sql = crate::explain::input::normalize(&sql)?;
+                let role = session.user_role().await?;
+                let query = Query {
+                    sql: &sql,
+                    params: &[],
+                };
+                explain(session, query, Author::User(&role), analyze).await
+            })
+            .await;
+            let answer = Box::new(answer.map_err(|e| e.to_string()));
+            let _ = events.send(DbEvent::ExplainedSql { id, answer });
         });
     }
 
-    fn explain(&self, probe: &'static crate::probes::Probe, options: ProbeOptions) {
+    fn explain(&mut self, id: u64, probe: &'static crate::probes::Probe, options: ProbeOptions) {
         let (target, session, events) = (
             self.target.clone(),
             self.session.clone(),
             self.events.clone(),
         );
+        let cancelled = self.explain_cancel_receiver();
         tokio::spawn(async move {
             let answer = async {
                 // Current, at the cost of a counters refresh on the inspection session (the whole
@@ -151,16 +178,41 @@ impl Worker {
                 // indexes as they are now, and reading 10,000 of them per key press would load
                 // the server for nothing.
                 let (snapshot, _) = read_on_session(&target, &session, false).await?;
-                let mut db = Database::connect(&target, Access::ReadOnly).await?;
-                let report = report(&target, &mut db, &snapshot, probe, options).await;
-                db.close().await;
-                report
+                on_explain_session(&target, cancelled, async |explain_session| {
+                    report(&target, explain_session, &snapshot, probe, options).await
+                })
+                .await
             }
-            .await
-            .map_err(|e| e.to_string());
-            let _ = events.send(DbEvent::Explained(Box::new(answer)));
+            .await;
+            let answer = Box::new(answer.map_err(|e| e.to_string()));
+            let _ = events.send(DbEvent::Explained { id, answer });
         });
     }
+}
+
+/// Runs `work` on an explain session of its own, closed afterwards; a cancel stops the statement
+/// on the server, not only here.
+async fn on_explain_session<T>(
+    target: &Target,
+    mut cancelled: watch::Receiver<bool>,
+    work: impl AsyncFnOnce(&mut ExplainSession) -> Result<T, DbError>,
+) -> Result<T, DbError> {
+    let mut session = ExplainSession::open(target, EXPLAIN_TIMEOUT).await?;
+    let canceller = session.canceller();
+    let answer = {
+        let running = work(&mut session);
+        tokio::pin!(running);
+        tokio::select! {
+            answer = &mut running => answer,
+            _ = cancelled.changed() => {
+                canceller.cancel().await;
+                let _ = tokio::time::timeout(Duration::from_secs(2), &mut running).await;
+                Err(DbError::Failed("cancelled".into()))
+            }
+        }
+    };
+    session.close().await;
+    answer
 }
 
 /// The inspection session and what its refreshes have read so far.

@@ -15,6 +15,8 @@ pub struct ExplainState {
     pub selected: usize,
     /// A request is out; the view says so.
     pub running: bool,
+    /// The newest request's id: an answer to any other is dropped.
+    pub request: u64,
     pub report: Option<ProbeReport>,
     pub error: Option<String>,
     /// The SQL editor and whether keys go to it.
@@ -33,13 +35,26 @@ impl ExplainState {
 }
 
 impl App {
-    pub(super) fn toggle_explain(&mut self) {
+    /// Leaving the view cancels what it was running: nobody is left to read the answer.
+    pub(super) fn toggle_explain(&mut self) -> Vec<Effect> {
         if self.focus == Focus::Explain {
             self.focus = self.focus_before_explain;
+            if self.explain.running {
+                return self.cancel_explain();
+            }
         } else {
             self.focus_before_explain = self.focus;
             self.focus = Focus::Explain;
         }
+        Vec::new()
+    }
+
+    /// Stops the running explain on the server; its answer, if one still comes, is dropped.
+    pub(super) fn cancel_explain(&mut self) -> Vec<Effect> {
+        self.explain.running = false;
+        self.explain.request += 1;
+        self.explain.error = Some("cancelled: the statement was cancelled on the server".into());
+        vec![Effect::CancelExplain]
     }
 
     pub(super) fn run_explain(&mut self, analyze: bool, compare: bool) -> Vec<Effect> {
@@ -58,12 +73,17 @@ impl App {
         };
         self.explain.running = true;
         self.explain.error = None;
+        self.explain.request += 1;
         let options = ProbeOptions {
             analyze,
             compare,
             read_only: self.read_only,
         };
-        vec![Effect::Explain { probe, options }]
+        vec![Effect::Explain {
+            id: self.explain.request,
+            probe,
+            options,
+        }]
     }
 
     /// Keys while the editor has them: F5 or Ctrl-R plans, F6 analyzes, Alt-Up/Down walk the
@@ -96,7 +116,12 @@ impl App {
         self.explain.history_at = None;
         self.explain.running = true;
         self.explain.error = None;
-        vec![Effect::ExplainSql { sql, analyze }]
+        self.explain.request += 1;
+        vec![Effect::ExplainSql {
+            id: self.explain.request,
+            sql,
+            analyze,
+        }]
     }
 
     fn walk_history(&mut self, by: isize) {
@@ -117,7 +142,11 @@ impl App {
         self.explain.editor.move_cursor(CursorMove::End);
     }
 
-    pub(super) fn explained_sql(&mut self, answer: Result<Explained, String>) {
+    pub(super) fn explained_sql(&mut self, id: u64, answer: Result<Explained, String>) {
+        if id != self.explain.request {
+            self.dirty = false;
+            return;
+        }
         self.explain.running = false;
         match answer {
             Ok(explained) => {
@@ -128,7 +157,11 @@ impl App {
         }
     }
 
-    pub(super) fn explained(&mut self, answer: Result<ProbeReport, String>) {
+    pub(super) fn explained(&mut self, id: u64, answer: Result<ProbeReport, String>) {
+        if id != self.explain.request {
+            self.dirty = false;
+            return;
+        }
         self.explain.running = false;
         match answer {
             Ok(report) => {

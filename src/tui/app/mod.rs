@@ -218,7 +218,7 @@ impl App {
             Action::NextPane if self.focus != Focus::Explain => self.focus = self.focus.step(1),
             Action::PrevPane if self.focus != Focus::Explain => self.focus = self.focus.step(-1),
             Action::NextPane | Action::PrevPane => {}
-            Action::ExplainView => self.toggle_explain(),
+            Action::ExplainView => return self.toggle_explain(),
             Action::RunExplain => return self.run_explain(false, false),
             Action::RunExplainAnalyze => return self.run_explain(true, false),
             Action::RunExplainCompare => return self.run_explain(false, true),
@@ -236,7 +236,7 @@ impl App {
                 self.editing_filter = true;
                 self.recompute_rows();
             }
-            Action::Back if self.focus == Focus::Explain => self.toggle_explain(),
+            Action::Back if self.focus == Focus::Explain => return self.toggle_explain(),
             Action::Back if !self.filter.is_empty() => {
                 self.filter.clear();
                 self.recompute_rows();
@@ -252,6 +252,10 @@ impl App {
             Action::Apply => return self.ask_plan(Direction::Upgrade),
             Action::Rollback => return self.ask_plan(Direction::Downgrade),
             Action::ShowSql => return self.ask_plan_sql(),
+            // In the Explain view, `c` stops the running explain first.
+            Action::CancelBuild if self.focus == Focus::Explain && self.explain.running => {
+                return self.cancel_explain();
+            }
             Action::CancelBuild => return self.build_cancel(),
         }
         Vec::new()
@@ -306,8 +310,8 @@ impl App {
                 sessions,
                 sql,
             } => self.planned(direction, result, sessions, sql),
-            DbEvent::Explained(answer) => self.explained(*answer),
-            DbEvent::ExplainedSql(answer) => self.explained_sql(*answer),
+            DbEvent::Explained { id, answer } => self.explained(id, *answer),
+            DbEvent::ExplainedSql { id, answer } => self.explained_sql(id, *answer),
             DbEvent::Run(event) => {
                 if let Some(build) = &mut self.build {
                     build.apply(event);
