@@ -100,12 +100,16 @@ async fn probe_parameters_come_from_the_data_and_empty_tables_say_so() {
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let email = doc[0]["parameter"].as_str().unwrap();
     assert!(email.contains('@'), "{email}");
+    // Bound, never spliced: the statement has a placeholder, the value travels beside it.
+    let explained = &doc[0]["explained"];
     assert!(
-        doc[0]["explained"]["sql"]
+        explained["sql"]
             .as_str()
             .unwrap()
-            .ends_with(&format!("email = '{email}'"))
+            .ends_with("email = $1::character varying"),
+        "{explained}"
     );
+    assert_eq!(explained["parameters"][0], email);
 }
 
 #[test]

@@ -6,7 +6,9 @@ mod common;
 use std::time::Duration;
 
 use common::pty::Tui;
-use common::{cluster_demo, pg_demo, pg_invalid_index_count, sqlite_demo, status_json};
+use common::{
+    cluster_demo, pg_demo, pg_invalid_index_count, setup_explain_role, sqlite_demo, status_json,
+};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -286,10 +288,67 @@ async fn the_sql_editor_explains_what_is_typed() {
         tui.send("\r");
         tui.wait_for("F5/Ctrl-R plan", WAIT);
         tui.send("SELECT * FROM conversions WHERE sha256 = 'x'");
+        // A superuser login without the explain role: refused, and told how to fix it.
         tui.send("\x1b[15~"); // F5
+        tui.wait_for("refusing to plan your SQL", WAIT);
+        setup_explain_role(&home_path, &url);
+        tui.send("\x1b[15~");
         let screen = tui.wait_for("using ix_conversions_sha256", WAIT);
         assert!(screen.contains("SELECT * FROM conversions"), "{screen}");
         tui.send("\x1b");
+        tui.send("q");
+        assert_eq!(tui.wait_exit(WAIT), Some(0));
+    })
+    .await
+    .unwrap();
+}
+
+/// Leaving the view while a statement runs stops it on the server, not only on screen.
+#[tokio::test]
+async fn leaving_the_explain_view_cancels_the_statement_on_the_server() {
+    let Some((db, home)) = pg_demo("tuicancel", 200).await else {
+        return;
+    };
+    setup_explain_role(home.path(), &db.url);
+    let (url, home_path) = (db.url.clone(), home.path().to_path_buf());
+    let psql_url = db.url.clone();
+    let running = move || {
+        let out = std::process::Command::new("psql")
+            .args([psql_url.as_str(), "-Atc"])
+            .arg(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                 AND application_name = 'hotidx' AND state = 'active'",
+            )
+            .output()
+            .expect("psql");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    tokio::task::spawn_blocking(move || {
+        let mut tui = Tui::on(&home_path, &url, "60s", 100, 30);
+        tui.wait_for("PENDING", WAIT);
+        tui.send("eG\r");
+        tui.wait_for("F5/Ctrl-R plan", WAIT);
+        tui.send("SELECT pg_sleep(60)");
+        tui.send("\x1b[17~"); // F6: EXPLAIN ANALYZE
+        tui.wait_for("explaining", WAIT);
+        let deadline = std::time::Instant::now() + WAIT;
+        while running() != "1" {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the statement never started"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        tui.send("\x1b"); // leaves the editor
+        tui.send("\x1b"); // leaves the view
+        let left = std::time::Instant::now();
+        while running() != "0" {
+            assert!(
+                left.elapsed() < Duration::from_secs(1),
+                "still running on the server"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
         tui.send("q");
         assert_eq!(tui.wait_exit(WAIT), Some(0));
     })

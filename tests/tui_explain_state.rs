@@ -18,7 +18,7 @@ fn the_explain_view_asks_for_the_selected_probe_and_shows_the_answer() {
     assert_eq!(app.explain.selected, 2);
     let effects = app.handle_key(key(KeyCode::Enter));
     match effects.as_slice() {
-        [Effect::Explain { probe, options }] => {
+        [Effect::Explain { probe, options, .. }] => {
             assert_eq!(probe.id, "user-jobs");
             assert!(!options.analyze && !options.compare);
         }
@@ -26,7 +26,11 @@ fn the_explain_view_asks_for_the_selected_probe_and_shows_the_answer() {
     }
     assert!(app.explain.running);
     assert!(press(&mut app, "A").is_empty(), "one request at a time");
-    app.on_db(DbEvent::Explained(Box::new(Err("jobs has no rows".into()))));
+    let id = app.explain.request;
+    app.on_db(DbEvent::Explained {
+        id,
+        answer: Box::new(Err("jobs has no rows".into())),
+    });
     assert!(!app.explain.running);
     assert_eq!(app.explain.error.as_deref(), Some("jobs has no rows"));
     match press(&mut app, "A").as_slice() {
@@ -53,20 +57,20 @@ fn the_sql_editor_takes_keys_plans_on_f5_and_keeps_a_history() {
     assert_eq!(app.explain.editor.lines(), ["SELECT 1 q"]);
     let effects = app.handle_key(key(KeyCode::F(5)));
     match effects.as_slice() {
-        [Effect::ExplainSql { sql, analyze }] => {
+        [Effect::ExplainSql { sql, analyze, .. }] => {
             assert_eq!(sql, "SELECT 1 q");
             assert!(!analyze);
         }
         other => panic!("{other:?}"),
     }
-    app.on_db(DbEvent::ExplainedSql(Box::new(Err("syntax error".into()))));
+    sql_answer(&mut app, "syntax error");
     app.explain.editor = ratatui_textarea::TextArea::default();
     press(&mut app, "SELECT 2");
     assert!(matches!(
         app.handle_key(key(KeyCode::F(6))).as_slice(),
         [Effect::ExplainSql { analyze: true, .. }]
     ));
-    app.on_db(DbEvent::ExplainedSql(Box::new(Err("x".into()))));
+    sql_answer(&mut app, "x");
     // Alt-Up walks back through what was explained.
     app.handle_key(KeyEvent::new(KeyCode::Up, KeyModifiers::ALT));
     assert_eq!(app.explain.editor.lines(), ["SELECT 2"]);
@@ -83,4 +87,57 @@ fn the_sql_editor_takes_keys_plans_on_f5_and_keeps_a_history() {
         Focus::Explain,
         "Esc leaves the editor first, then the view"
     );
+}
+
+fn sql_answer(app: &mut hotidx::tui::app::App, error: &str) {
+    let id = app.explain.request;
+    app.on_db(DbEvent::ExplainedSql {
+        id,
+        answer: Box::new(Err(error.into())),
+    });
+}
+
+#[test]
+fn only_the_newest_explain_is_answered_and_leaving_cancels_it() {
+    let mut app = loaded(parent());
+    press(&mut app, "e");
+    let first = match app.handle_key(key(KeyCode::Enter)).as_slice() {
+        [Effect::Explain { id, .. }] => *id,
+        other => panic!("{other:?}"),
+    };
+    // `c` stops it on the server; a late answer to it is dropped, not shown.
+    assert!(matches!(
+        press(&mut app, "c").as_slice(),
+        [Effect::CancelExplain]
+    ));
+    assert!(!app.explain.running);
+    assert!(
+        app.explain
+            .error
+            .as_deref()
+            .unwrap()
+            .starts_with("cancelled")
+    );
+    app.on_db(DbEvent::Explained {
+        id: first,
+        answer: Box::new(Err("late".into())),
+    });
+    assert!(
+        app.explain
+            .error
+            .as_deref()
+            .unwrap()
+            .starts_with("cancelled")
+    );
+    // The next request has a new id, and leaving the view while it runs cancels it too.
+    let second = match app.handle_key(key(KeyCode::Enter)).as_slice() {
+        [Effect::Explain { id, .. }] => *id,
+        other => panic!("{other:?}"),
+    };
+    assert_ne!(first, second);
+    assert!(matches!(
+        app.handle_key(key(KeyCode::Esc)).as_slice(),
+        [Effect::CancelExplain]
+    ));
+    assert_ne!(app.focus, Focus::Explain);
 }

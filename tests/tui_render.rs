@@ -246,10 +246,14 @@ fn the_explain_view_shows_the_plan_verdict_and_reasons() {
         skipped: None,
         parameter: Some("pending".into()),
         explained: Some(Explained {
-            sql: "SELECT * FROM jobs WHERE status = 'pending'".into(),
+            sql: "SELECT * FROM jobs WHERE status = $1::character varying".into(),
+            parameters: vec!["pending".into()],
             analyzed: false,
+            generic_plan: false,
+            planned_as: None,
             plan: gather,
             execution_ms: None,
+            postgres_plan: None,
         }),
         verdict: Some(Verdict {
             indexes_used: vec![],

@@ -276,3 +276,10 @@ pub async fn sqlite_index_names(path: &Path) -> Vec<String> {
     let _ = conn.close().await;
     names
 }
+
+/// `hotidx explain --setup-role --yes`: the role the operator's SQL is planned as, in `url`'s
+/// database (the role is the cluster's, so tests in parallel set it up side by side).
+pub fn setup_explain_role(home: &Path, url: &str) {
+    let out = hotidx_on(home, url, &["explain", "--setup-role", "--yes"]);
+    assert_eq!(out.code, 0, "setting up the explain role: {}", out.all());
+}
