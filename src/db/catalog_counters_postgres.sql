@@ -10,7 +10,7 @@ SELECT json_build_object(
   'tables', COALESCE((
     SELECT json_agg(json_build_array(
              c.oid::bigint,
-             CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END,
+             {ESTIMATED_ROWS},
              CASE WHEN NOT $1 OR c.oid IN (SELECT oid FROM locked) THEN NULL
                   ELSE pg_table_size(c.oid) END))
     FROM {USER_TABLES}), '[]'),

@@ -49,7 +49,7 @@ SELECT json_build_object(
              'oid', c.oid::bigint,
              'schema', n.nspname,
              'name', c.relname,
-             'estimated_rows', CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END,
+             'estimated_rows', {ESTIMATED_ROWS},
              'size_bytes', CASE WHEN c.oid IN (SELECT oid FROM locked) THEN NULL
                                 ELSE pg_table_size(c.oid) END))
     FROM {USER_TABLES}), '[]'),

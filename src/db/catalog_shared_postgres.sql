@@ -31,3 +31,16 @@ locked AS (
  JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p', 'm', 'i', 'I')
    AND {USER_SCHEMA})
+-- {ESTIMATED_ROWS}
+-- The planner's row estimate of table `c`; NULL, not 0, before its first VACUUM or ANALYZE,
+-- which PostgreSQL 14+ marks with reltuples = -1.
+CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END
+-- {ESTIMATED_ROWS_BEFORE_14}
+-- PostgreSQL 13 leaves reltuples = 0 (and relpages = 0) until then, as for an empty table that
+-- was analysed: only the statistics' vacuum and analyze times tell the two apart.
+CASE WHEN c.reltuples = 0 AND c.relpages = 0
+          AND pg_stat_get_last_analyze_time(c.oid) IS NULL
+          AND pg_stat_get_last_autoanalyze_time(c.oid) IS NULL
+          AND pg_stat_get_last_vacuum_time(c.oid) IS NULL
+          AND pg_stat_get_last_autovacuum_time(c.oid) IS NULL
+     THEN NULL ELSE c.reltuples::bigint END

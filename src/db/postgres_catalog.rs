@@ -16,6 +16,8 @@ const SHARED: &str = include_str!("catalog_shared_postgres.sql");
 
 /// `pg_stat_get_lastscan` (and the `last_idx_scan` column) arrived in PostgreSQL 16.
 const LAST_SCAN_SINCE: u32 = 160_000;
+/// `reltuples = -1` for "never vacuumed or analysed" arrived in PostgreSQL 14.
+const UNKNOWN_ROWS_MARKED_SINCE: u32 = 140_000;
 
 /// The full catalog statement for a server version.
 pub fn catalog_query(server_version_num: u32) -> String {
@@ -27,14 +29,21 @@ fn counters_query(server_version_num: u32) -> String {
     expand(COUNTERS, server_version_num)
 }
 
-/// Fills in the shared fragments; the only part that varies by version is `last_idx_scan`.
+/// Fills in the shared fragments; what varies by version is `last_idx_scan` and how a table
+/// never analysed is told from an empty one.
 fn expand(statement: &str, server_version_num: u32) -> String {
     let last_scan = if server_version_num >= LAST_SCAN_SINCE {
         "pg_stat_get_lastscan(i.indexrelid)"
     } else {
         "NULL"
     };
+    let estimated_rows = if server_version_num >= UNKNOWN_ROWS_MARKED_SINCE {
+        fragment("ESTIMATED_ROWS")
+    } else {
+        fragment("ESTIMATED_ROWS_BEFORE_14")
+    };
     statement
+        .replace("{ESTIMATED_ROWS}", estimated_rows)
         .replace("{LOCKED}", fragment("LOCKED"))
         .replace("{FINGERPRINT}", fragment("FINGERPRINT"))
         .replace("{USER_TABLES}", fragment("USER_TABLES"))

@@ -1,5 +1,6 @@
-//! A throwaway PostgreSQL cluster on a free port, with password (SCRAM) authentication: the only
-//! way to test a failed login, since the shared server trusts everyone.
+//! A throwaway PostgreSQL cluster on a free port: with password (SCRAM) authentication, the only
+//! way to test a failed login, since the shared server trusts everyone; or trusting, from the
+//! server binaries of a chosen major, to test every version the README claims.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,29 @@ fn server_bin() -> Option<PathBuf> {
     versions.pop()
 }
 
+/// Where `.ci/postgres-servers.sh` unpacks the majors Debian does not ship, one folder each.
+fn unpacked_servers() -> PathBuf {
+    std::env::var_os("HOTIDX_PG_SERVERS")
+        .map_or_else(|| PathBuf::from("/var/tmp/hotidx-pg"), PathBuf::from)
+}
+
+/// The server binaries of `major`: Debian's when installed, else the ones the CI script unpacked.
+fn server_bin_of(major: u32) -> Result<PathBuf, String> {
+    let debian = PathBuf::from(format!("/usr/lib/postgresql/{major}/bin"));
+    let unpacked = unpacked_servers().join(major.to_string()).join("bin");
+    [&debian, &unpacked]
+        .into_iter()
+        .find(|bin| bin.join("initdb").exists())
+        .cloned()
+        .ok_or_else(|| {
+            format!(
+                "no initdb in {} or {}",
+                debian.display(),
+                unpacked.display()
+            )
+        })
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -40,6 +64,26 @@ impl TempCluster {
     /// A cluster that trusts local TCP connections, for fault tests.
     pub fn start_trusting(superuser: &str) -> Option<TempCluster> {
         Self::init(superuser, None)
+    }
+
+    /// A cluster of PostgreSQL `major` where `postgres` logs in without a password. Without
+    /// that major's binaries: a failure under CI (the README claims the version, so CI tests
+    /// it), `None` elsewhere.
+    pub fn start_major(major: u32) -> Option<TempCluster> {
+        match server_bin_of(major) {
+            Ok(bin) => Some(Self::init_from(bin, "postgres", None)),
+            Err(why) if super::under_ci() => {
+                panic!(
+                    "PostgreSQL {major} is required under CI: {why}; run .ci/postgres-servers.sh"
+                )
+            }
+            Err(why) => {
+                eprintln!(
+                    "SKIPPED: PostgreSQL {major} ({why}); .ci/postgres-servers.sh fetches it"
+                );
+                None
+            }
+        }
     }
 
     pub fn url(&self, user: &str, database: &str) -> String {
@@ -86,6 +130,10 @@ impl TempCluster {
             return super::skip_without_postgres("no initdb under /usr/lib/postgresql")
                 .map(|_| unreachable!());
         };
+        Some(Self::init_from(bin, superuser, password))
+    }
+
+    fn init_from(bin: PathBuf, superuser: &str, password: Option<&str>) -> TempCluster {
         // initdb refuses to run as root: run the server as the `postgres` system user then.
         let run_as = is_root().then_some("postgres");
         let dir = tempfile::tempdir().expect("tempdir");
@@ -121,7 +169,7 @@ impl TempCluster {
             ],
         );
         cluster.start_server();
-        Some(cluster)
+        cluster
     }
 
     /// A server program, run as the cluster's owner.
@@ -143,12 +191,15 @@ impl TempCluster {
             .args(args)
             .output()
             .unwrap_or_else(|e| panic!("{program}: {e}"));
-        assert!(
-            status.status.success(),
-            "{program} failed: {}{}",
-            String::from_utf8_lossy(&status.stdout),
-            String::from_utf8_lossy(&status.stderr)
-        );
+        if !status.status.success() {
+            // pg_ctl only says "examine the log", which goes away with the cluster: show it.
+            let log = std::fs::read_to_string(self._dir.path().join("log")).unwrap_or_default();
+            panic!(
+                "{program} failed: {}{}\nserver log:\n{log}",
+                String::from_utf8_lossy(&status.stdout),
+                String::from_utf8_lossy(&status.stderr)
+            );
+        }
     }
 }
 

@@ -19,9 +19,14 @@ pub fn admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
+/// `CI=true`: what a test needs must be there, so a missing server fails instead of skipping.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
 /// Under CI a missing server fails the test; on a laptop without one the test says so and skips.
 pub fn skip_without_postgres(error: &str) -> Option<()> {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
+    if under_ci() {
         panic!(
             "PostgreSQL is required under CI but unreachable at {}: {error}",
             admin_url()
