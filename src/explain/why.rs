@@ -153,6 +153,9 @@ pub async fn why_not(
         let rows: i64 = row.try_get("rows").unwrap_or(-1);
         let pages: i64 = row.try_get("pages").unwrap_or(0);
         let analyzed: Option<String> = row.try_get("analyzed").unwrap_or(None);
+        // PostgreSQL 13 says 0 rows, not -1, for a table never analysed or vacuumed: that is
+        // not a small table, it is an unknown one.
+        let known = rows > 0 || analyzed.is_some();
         let modified: Option<i64> = row.try_get("modified").unwrap_or(None);
         // One read of the leading column's statistics: whether there are any, and its most
         // common values for the selectivity check below.
@@ -190,7 +193,7 @@ pub async fn why_not(
                 ),
             ));
         }
-        if (0..=64).contains(&pages) && rows >= 0 {
+        if (0..=64).contains(&pages) && rows >= 0 && known {
             reasons.push(reason(
                 "small_table",
                 format!(
