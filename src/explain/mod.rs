@@ -115,6 +115,10 @@ pub struct PlanNode {
     pub presorted_key: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub group_key: Vec<String>,
+    /// One line per grouping set as PostgreSQL prints it: `Group Key: a, b`, `Hash Key: a`,
+    /// `Group Key: ()`, each sorted set after its `Sort Key: …`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub grouping_sets: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache_key: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

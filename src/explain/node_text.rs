@@ -146,6 +146,7 @@ impl PlanNode {
         list("Sort Key", &self.sort_key);
         list("Presorted Key", &self.presorted_key);
         list("Group Key", &self.group_key);
+        lines.extend(self.grouping_sets.iter().cloned());
         let mut count = |label: &str, value: Option<f64>| {
             // PostgreSQL's text leaves zero counts out: they are not interesting.
             if let Some(n) = value.filter(|n| *n > 0.0) {
@@ -205,6 +206,15 @@ impl PlanNode {
         } else {
             format!("Buckets: {buckets}  Batches: {batches}  Memory Usage: {memory}kB")
         })
+    }
+
+    /// `shared hit=3 read=1, temp written=4`: the counts of a `Buffers:` line.
+    pub(crate) fn buffers_text(&self) -> String {
+        self.buffers_lines()
+            .first()
+            .and_then(|l| l.strip_prefix("Buffers: "))
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// `Buffers: shared hit=3 read=1, temp written=4` and `I/O Timings: shared read=0.120`,

@@ -15,6 +15,16 @@ pub fn parse(document: &Value) -> Option<(PlanNode, Option<f64>)> {
     let number = |key: &str| top.get(key).and_then(Value::as_f64);
     plan.planning_ms = number("Planning Time");
     plan.execution_ms = number("Execution Time");
+    if let Some(planning) = top.get("Planning") {
+        // BUFFERS: what planning itself read, as the text's "Planning: Buffers: …" says.
+        let buffers = node(planning).buffers_text();
+        if !buffers.is_empty() {
+            plan.other.push(Property {
+                label: "Planning Buffers".into(),
+                text: buffers,
+            });
+        }
+    }
     for key in ["Triggers", "JIT"] {
         if let Some(value) = top.get(key) {
             plan.other.push(property(key, value));
@@ -245,6 +255,10 @@ fn node(value: &Value) -> PlanNode {
         sort_key: list("Sort Key"),
         presorted_key: list("Presorted Key"),
         group_key: list("Group Key"),
+        grouping_sets: fields
+            .get("Grouping Sets")
+            .map(grouping_sets)
+            .unwrap_or_default(),
         cache_key: text("Cache Key"),
         workers_planned: integer("Workers Planned"),
         startup_cost: number("Startup Cost"),
@@ -290,6 +304,39 @@ fn node(value: &Value) -> PlanNode {
     };
     node.display_name = display_name(&node);
     node
+}
+
+/// `[{"Sort Key": [..], "Group Keys": [[..], []]}, {"Hash Keys": [..]}]` as the text format's
+/// lines: `Sort Key: a`, `Group Key: a, b`, `Group Key: ()`, `Hash Key: c`.
+fn grouping_sets(value: &Value) -> Vec<String> {
+    let joined = |keys: &Value| -> String {
+        let keys: Vec<&str> = keys
+            .as_array()
+            .map(|k| k.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if keys.is_empty() {
+            "()".into()
+        } else {
+            keys.join(", ")
+        }
+    };
+    let mut lines = Vec::new();
+    for set in value.as_array().into_iter().flatten() {
+        if let Some(sort) = set.get("Sort Key") {
+            lines.push(format!("Sort Key: {}", joined(sort)));
+        }
+        for (group, label) in [("Group Keys", "Group Key"), ("Hash Keys", "Hash Key")] {
+            for keys in set
+                .get(group)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                lines.push(format!("{label}: {}", joined(keys)));
+            }
+        }
+    }
+    lines
 }
 
 /// A field as the text format would show it: strings as they are, lists joined with ", ".
