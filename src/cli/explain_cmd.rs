@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::text_table::{labelled, wrapped};
+use super::text_table::labelled;
 use super::{Format, emit, open_for_reading, to_json};
 use crate::config::Target;
 use crate::db::{Database, DbError};
@@ -214,11 +214,8 @@ fn plan_text(explained: &Explained) -> String {
         out += &format!("{:<11}{ms:.3} ms (ANALYZE, rolled back)\n", "time");
     }
     out += "plan\n";
-    for line in explained.plan.render_text() {
-        // Continuation lines keep the node's indentation.
-        let depth = line.len() - line.trim_start().len();
-        let prefix = " ".repeat(2 + depth);
-        out += &wrapped(&prefix, line.trim_start(), super::TEXT_WIDTH);
+    for line in explained.plan.render_wrapped(super::TEXT_WIDTH - 2) {
+        out += &format!("  {line}\n");
     }
     out
 }

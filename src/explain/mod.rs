@@ -17,7 +17,7 @@ pub mod run;
 pub mod sqlite;
 pub mod why;
 
-pub use render::{LinePart, PlanLine};
+pub use render::{Detail, LinePart, PlanLine, wrap};
 
 use serde::Serialize;
 

@@ -101,6 +101,25 @@ impl PlanNode {
         parts.join("  ")
     }
 
+    /// `rows≈120 cost=14.50`, `rows≈120 actual=3`, `never executed`: what fits half a screen.
+    pub fn brief_figures(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(rows) = self.estimated_rows {
+            parts.push(format!("rows≈{rows:.0}"));
+        }
+        if self.never_executed() {
+            parts.push("never executed".into());
+        } else if let Some(rows) = self.actual_rows {
+            parts.push(format!("actual={rows:.0}"));
+        } else if let Some(cost) = self.estimated_cost {
+            parts.push(format!("cost={cost:.0}"));
+        }
+        if self.misestimated() {
+            parts.push("[off >10x]".into());
+        }
+        parts.join(" ")
+    }
+
     /// One line: `Index Scan using ix on conversions [sha256 = …] cost=8.44 rows≈1`.
     pub fn describe(&self) -> String {
         let mut text = self.node_line();

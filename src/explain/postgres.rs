@@ -26,7 +26,8 @@ pub fn parse(document: &Value) -> Option<(PlanNode, Option<f64>)> {
         }
     }
     for key in ["Triggers", "JIT"] {
-        if let Some(value) = top.get(key) {
+        let empty = |v: &Value| v.as_array().is_some_and(Vec::is_empty);
+        if let Some(value) = top.get(key).filter(|v| !empty(v)) {
             plan.other.push(property(key, value));
         }
     }

@@ -11,6 +11,15 @@ const MAX_INDENTED_LEVELS: usize = 24;
 /// Narrowest text column a line keeps after its indentation, so wrapping always progresses.
 const MIN_TEXT: usize = 8;
 
+/// How much of each node a rendering shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// The node line with all its figures, and every detail line beneath it.
+    Full,
+    /// The node line with its rows and total cost only: for narrow side-by-side panes.
+    Brief,
+}
+
 /// What a line of the rendered plan is, so a front end can colour it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinePart {
@@ -39,15 +48,14 @@ impl PlanNode {
 
     /// The tree fitted to `width` columns: what the CLI prints.
     pub fn render_wrapped(&self, width: usize) -> Vec<String> {
-        self.render_lines(width, true)
+        self.render_lines(width, Detail::Full)
             .into_iter()
             .map(|l| l.text)
             .collect()
     }
 
-    /// The tree fitted to `width` columns, each line with its node and part; without `details`
-    /// only the node lines (for narrow side-by-side panes).
-    pub fn render_lines(&self, width: usize, details: bool) -> Vec<PlanLine<'_>> {
+    /// The tree fitted to `width` columns, each line with its node and part.
+    pub fn render_lines(&self, width: usize, detail: Detail) -> Vec<PlanLine<'_>> {
         // SQLite's plans hang under a "QUERY PLAN" root that says nothing.
         let skip_root = self.node_type == "QUERY PLAN" && self.detail.is_none();
         let levels = indented_levels(width);
@@ -57,22 +65,33 @@ impl PlanNode {
                 continue;
             }
             let depth = depth - usize::from(skip_root);
-            let indent = " ".repeat(STEP * depth.min(levels));
-            let marker = match depth {
-                0 => String::new(),
-                d if d <= levels => "-> ".into(),
-                d => format!("{d}-> "),
+            // Past the cap the arrow stays in the last indented column and the depth, written
+            // just left of it, says how deep the node is.
+            let (indent, marker) = match depth {
+                0 => (String::new(), String::new()),
+                d if d <= levels => (" ".repeat(STEP * d), "-> ".to_string()),
+                d => {
+                    let number = d.to_string();
+                    let room = (STEP * levels).saturating_sub(number.len());
+                    (" ".repeat(room), format!("{number}-> "))
+                }
             };
             if let Some(label) = &node.subplan_name {
                 push(&mut out, node, LinePart::Label, &indent, 4, label, width);
             }
             let head = format!("{indent}{marker}");
-            let text = match node.figures() {
+            let figures = match detail {
+                Detail::Full => node.figures(),
+                Detail::Brief => node.brief_figures(),
+            };
+            let text = match figures {
                 figures if figures.is_empty() => node.node_line(),
                 figures => format!("{}  {figures}", node.node_line()),
             };
-            push(&mut out, node, LinePart::Node, &head, 4, &text, width);
-            if details {
+            // Continuations go past where the details start, so the two never look alike.
+            let more = if detail == Detail::Full { 4 } else { 1 };
+            push(&mut out, node, LinePart::Node, &head, more, &text, width);
+            if detail == Detail::Full {
                 let under = " ".repeat(head.chars().count() + 2);
                 for detail in node.detail_lines() {
                     push(&mut out, node, LinePart::Detail, &under, 2, &detail, width);
@@ -128,7 +147,7 @@ fn push<'a>(
 /// `text` cut into pieces that fit `width` after `first` columns (first piece) or `rest`
 /// columns (the others). Breaks at a space, or after a comma; a word longer than the room left
 /// is cut where the line ends, so nothing is ever lost or wider than `width`.
-pub(crate) fn wrap(text: &str, width: usize, first: usize, rest: usize) -> Vec<String> {
+pub fn wrap(text: &str, width: usize, first: usize, rest: usize) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     let mut pieces = Vec::new();
     let mut start = 0;
@@ -140,8 +159,13 @@ pub(crate) fn wrap(text: &str, width: usize, first: usize, rest: usize) -> Vec<S
             break;
         }
         let window = &chars[start..=start + room];
-        // The last space within the room (the space itself goes), else the last comma (kept).
-        let cut = match window.iter().rposition(|c| *c == ' ') {
+        // Between figures (two spaces) if that fills a third of the room, else the last space (the
+        // space itself goes), else after the last comma.
+        let between = window
+            .windows(2)
+            .rposition(|pair| pair == [' ', ' '])
+            .filter(|at| *at >= room / 3);
+        let cut = match between.or_else(|| window.iter().rposition(|c| *c == ' ')) {
             Some(at) if at > 0 => (at, at + 1),
             _ => match window[..room].iter().rposition(|c| *c == ',') {
                 Some(at) => (at + 1, at + 1),
