@@ -9,6 +9,7 @@
 pub mod compare;
 mod estimate;
 mod keywords;
+mod node_names;
 mod node_text;
 pub mod postgres;
 mod render;
