@@ -9,15 +9,15 @@ impl PlanNode {
     /// `Parallel Index Scan Backward using ix on lineitem l`, `Hash Semi Join`,
     /// `CTE Scan on totals t`, `Insert on orders`, `Bitmap Index Scan on ix`.
     pub fn node_line(&self) -> String {
+        if let Some(detail) = &self.detail {
+            // SQLite: its own line says it all.
+            return detail.clone();
+        }
         let mut line = if self.display_name.is_empty() {
             self.node_type.clone()
         } else {
             self.display_name.clone()
         };
-        if self.detail.is_some() {
-            // SQLite: its own line says it all.
-            return line;
-        }
         if let Some(index) = &self.index {
             let word = if self.node_type == "Bitmap Index Scan" {
                 "on"
@@ -123,11 +123,13 @@ impl PlanNode {
     /// One line: `Index Scan using ix on conversions [sha256 = …] cost=8.44 rows≈1`.
     pub fn describe(&self) -> String {
         let mut text = self.node_line();
-        if let Some(cond) = &self.index_cond {
-            text.push_str(&format!(" [{cond}]"));
-        }
-        if let Some(filter) = &self.filter {
-            text.push_str(&format!(" filter [{filter}]"));
+        if self.detail.is_none() {
+            if let Some(cond) = &self.index_cond {
+                text.push_str(&format!(" [{cond}]"));
+            }
+            if let Some(filter) = &self.filter {
+                text.push_str(&format!(" filter [{filter}]"));
+            }
         }
         let figures = self.figures();
         if !figures.is_empty() {
@@ -142,6 +144,10 @@ impl PlanNode {
 
     /// What a DBA reads beneath the node line, labelled as PostgreSQL labels it.
     pub fn detail_lines(&self) -> Vec<String> {
+        if self.detail.is_some() {
+            // SQLite's line already holds its index and condition.
+            return Vec::new();
+        }
         let mut lines = Vec::new();
         let mut text = |label: &str, value: &Option<String>| {
             if let Some(value) = value {
