@@ -208,7 +208,13 @@ impl PlanNode {
         } else if let Some(kb) = self.peak_memory_kb {
             lines.push(format!("Memory Usage: {kb}kB"));
         }
-        for property in &self.other {
+        // What PostgreSQL's text leaves out when it is nothing (`Single Copy: false`,
+        // `Subplans Removed: 0`) is left out here too; the JSON still has it.
+        for property in self
+            .other
+            .iter()
+            .filter(|p| !["false", "0"].contains(&&*p.text))
+        {
             lines.push(format!("{}: {}", property.label, property.text));
         }
         lines.extend(self.buffers_lines());
