@@ -80,7 +80,8 @@ const LIST_FIELDS: &[(&str, ListField)] = &[
 
 #[derive(Default)]
 pub struct Tally {
-    pub statements: usize,
+    /// Plans compared: one per statement, and one more for each run with ANALYZE.
+    pub plans: usize,
     pub analyzed: usize,
     pub nodes: usize,
     pub node_lines_matched: usize,
@@ -117,7 +118,7 @@ pub fn compare(tally: &mut Tally, name: &str, document: &str, text: &str, analyz
     let ours = plan.walk();
     let theirs = oracle::nodes(text);
     let raw = json_nodes(document);
-    tally.statements += 1;
+    tally.plans += 1;
     tally.analyzed += usize::from(analyzed);
     tally.nodes += theirs.len();
     if ours.len() != theirs.len() || raw.len() != theirs.len() {
