@@ -84,7 +84,10 @@ fn sqlite_memory() {
     );
     let shell = peak_rss_kb("sqlite3", &[file, select], home.path());
     println!("SQLite, ANALYZE of `{select}` ({CONVERSIONS} rows), peak RSS");
-    println!("  sqlite3 shell (baseline) {:>8.1} MB", shell as f64 / 1024.0);
+    println!(
+        "  sqlite3 shell (baseline) {:>8.1} MB",
+        shell as f64 / 1024.0
+    );
     println!(
         "  hotidx explain --analyze {:>8.1} MB  {:.1}x",
         ours as f64 / 1024.0,
@@ -97,7 +100,11 @@ fn postgres_overhead(label: &str, url: &str, sql: &str) {
         .args(["explain", "--setup-role", "--yes", "--database-url", url])
         .output()
         .expect("setup");
-    assert!(setup.status.success(), "{}", String::from_utf8_lossy(&setup.stderr));
+    assert!(
+        setup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&setup.stderr)
+    );
     let explain = format!("EXPLAIN (FORMAT JSON) {sql}");
     let psql = wall_ms("psql", &[url, "-XAtqc", &explain]);
     let ours = wall_ms(&bin(), &["explain", sql, "--database-url", url]);
@@ -113,7 +120,11 @@ fn main() {
     sqlite_memory();
     let demo = common::demo_database_url();
     common::ensure_demo(&demo);
-    postgres_overhead("1M-row demo", &demo, "SELECT * FROM jobs WHERE user_id = 42");
+    postgres_overhead(
+        "1M-row demo",
+        &demo,
+        "SELECT * FROM jobs WHERE user_id = 42",
+    );
     let wide = common::wide_database_url();
     common::ensure_wide_database(&wide);
     postgres_overhead("2,000 tables, 10,000 indexes", &wide, "SELECT 1");

@@ -265,7 +265,8 @@ fn the_explain_view_plans_a_probe_on_a_real_database() {
     let screen = tui.wait_for("rolled back", WAIT);
     assert!(
         screen.contains("with the migration")
-            && screen.contains("SEARCH using ix_jobs_created_at on"),
+            && screen.contains("SEARCH jobs USING INDEX")
+            && screen.contains("ix_jobs_created_at (created_at>?)"),
         "{screen}"
     );
     tui.send("\x1b");

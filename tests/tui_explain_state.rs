@@ -141,3 +141,68 @@ fn only_the_newest_explain_is_answered_and_leaving_cancels_it() {
     ));
     assert_ne!(app.focus, Focus::Explain);
 }
+
+#[test]
+fn tab_gives_the_plan_the_keys_and_they_scroll_it_within_what_was_drawn() {
+    let mut app = loaded(parent());
+    press(&mut app, "e");
+    press(&mut app, "jj");
+    app.handle_key(key(KeyCode::Tab));
+    assert_eq!(app.focus, Focus::Plan);
+    // The last draw measured 30 lines more than the pane shows.
+    app.explain.plan_scroll_max.set(30);
+    press(&mut app, "jjj");
+    assert_eq!(app.explain.plan_scroll, 3);
+    assert_eq!(
+        app.explain.selected, 2,
+        "j scrolls the plan, not the probes"
+    );
+    press(&mut app, "k");
+    assert_eq!(app.explain.plan_scroll, 2);
+    app.handle_key(key(KeyCode::PageDown));
+    assert_eq!(app.explain.plan_scroll, 12);
+    app.handle_key(key(KeyCode::PageDown));
+    app.handle_key(key(KeyCode::PageDown));
+    assert_eq!(app.explain.plan_scroll, 30, "never past the end");
+    app.handle_key(key(KeyCode::PageUp));
+    assert_eq!(app.explain.plan_scroll, 20);
+    press(&mut app, "g");
+    assert_eq!(app.explain.plan_scroll, 0);
+    press(&mut app, "k");
+    assert_eq!(app.explain.plan_scroll, 0, "never before the top");
+    press(&mut app, "G");
+    assert_eq!(app.explain.plan_scroll, 30);
+    app.handle_key(key(KeyCode::Home));
+    assert_eq!(app.explain.plan_scroll, 0);
+    app.handle_key(key(KeyCode::End));
+    assert_eq!(app.explain.plan_scroll, 30);
+    // The footer says what j does here; Enter still asks for the plan.
+    let hints = hotidx::tui::keymap::footer_hints(app.focus);
+    assert!(hints.contains(&("↓/j", "scroll")), "{hints:?}");
+    assert!(!hints.contains(&("↓/j", "move")), "{hints:?}");
+    assert!(matches!(
+        app.handle_key(key(KeyCode::Enter)).as_slice(),
+        [Effect::Explain { .. }]
+    ));
+    // A new answer starts at the top; Tab gives the keys back to the probes.
+    let id = app.explain.request;
+    app.on_db(DbEvent::Explained {
+        id,
+        answer: Box::new(Err("gone".into())),
+    });
+    app.explain.plan_scroll = 5;
+    app.handle_key(key(KeyCode::Tab));
+    assert_eq!(app.focus, Focus::Explain);
+    press(&mut app, "j");
+    assert_eq!(app.explain.selected, 3);
+    assert_eq!(
+        app.explain.plan_scroll, 0,
+        "another probe's plan starts at its top"
+    );
+    app.handle_key(key(KeyCode::Esc));
+    assert_ne!(
+        app.focus,
+        Focus::Plan,
+        "Esc leaves the view from the plan too"
+    );
+}

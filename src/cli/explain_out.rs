@@ -1,6 +1,6 @@
 //! The text `hotidx explain` prints: labelled lines, the plan tree wrapped to 80 columns.
 
-use super::text_table::{labelled, wrapped};
+use super::text_table::labelled;
 use crate::explain::compare::Comparison;
 use crate::explain::input::shown;
 use crate::explain::report::ProbeReport;
@@ -30,11 +30,8 @@ pub fn plan_text(explained: &Explained) -> String {
         out += &format!("{:<11}{ms:.3} ms (ANALYZE, rolled back)\n", "time");
     }
     out += "plan\n";
-    for line in explained.plan.render_text() {
-        // Continuation lines keep the node's indentation.
-        let depth = line.len() - line.trim_start().len();
-        let prefix = " ".repeat(2 + depth);
-        out += &wrapped(&prefix, line.trim_start(), super::TEXT_WIDTH);
+    for line in explained.plan.render_wrapped(super::TEXT_WIDTH - 2) {
+        out += &format!("  {line}\n");
     }
     out
 }

@@ -66,5 +66,14 @@ mod tests {
         assert_eq!(plan.children[0].index_cond.as_deref(), Some("sha256=?"));
         assert!(plan.children[1].is_full_scan());
         assert_eq!(plan.children[2].node_type, "USE TEMP B-TREE FOR ORDER BY");
+        // The tree shows SQLite's own lines, once, under no "QUERY PLAN" root.
+        assert_eq!(
+            plan.render_text(),
+            [
+                "SEARCH conversions USING INDEX ix_conversions_sha256 (sha256=?)",
+                "SCAN jobs",
+                "USE TEMP B-TREE FOR ORDER BY",
+            ]
+        );
     }
 }

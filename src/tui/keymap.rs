@@ -13,6 +13,8 @@ pub enum Scope {
     Lists,
     Indexes,
     Explain,
+    /// The Explain view's plan pane, once Tab gave it the keys.
+    Plan,
 }
 
 pub struct Binding {
@@ -47,6 +49,13 @@ use KeyCode::{BackTab, Char, Down, End, Enter, Esc, Home, PageDown, PageUp, Tab,
 
 #[rustfmt::skip] // one binding per line reads as the table it is
 pub const KEYMAP: &[Binding] = &[
+    // Before the list keys: where the plan has the keys, the same keys scroll it.
+    bind(&[Up, Char('k')], "↑/k", Action::Up, Scope::Plan, "scroll the plan up", None),
+    bind(&[Down, Char('j')], "↓/j", Action::Down, Scope::Plan, "scroll the plan down", Some("scroll")),
+    bind(&[PageUp], "PgUp", Action::PageUp, Scope::Plan, "plan a page up", None),
+    bind(&[PageDown], "PgDn", Action::PageDown, Scope::Plan, "plan a page down", None),
+    bind(&[Char('g'), Home], "g", Action::Top, Scope::Plan, "plan's first line", None),
+    bind(&[Char('G'), End], "G", Action::Bottom, Scope::Plan, "plan's last line", None),
     bind(&[Up, Char('k')], "↑/k", Action::Up, Scope::Lists, "move up", None),
     bind(&[Down, Char('j')], "↓/j", Action::Down, Scope::Lists, "move down", Some("move")),
     bind(&[Char('g'), Home], "g", Action::Top, Scope::Lists, "first row", None),
@@ -63,6 +72,7 @@ pub const KEYMAP: &[Binding] = &[
     bind(&[Char('v')], "v", Action::ShowSql, Scope::Everywhere, "show the upgrade SQL", Some("SQL")),
     bind(&[Char('c')], "c", Action::CancelBuild, Scope::Everywhere, "cancel build or explain", Some("cancel")),
     bind(&[Char('e')], "e", Action::ExplainView, Scope::Everywhere, "explain view: probes and plans", Some("explain")),
+    bind(&[Tab, Char('l')], "Tab", Action::NextPane, Scope::Explain, "probes ⇄ plan (scroll it)", Some("probes/plan")),
     bind(&[Enter], "Enter", Action::RunExplain, Scope::Explain, "plan of the selected probe", Some("plan")),
     bind(&[Char('A')], "A", Action::RunExplainAnalyze, Scope::Explain, "EXPLAIN ANALYZE it (rolled back)", Some("analyze")),
     bind(&[Char('C')], "C", Action::RunExplainCompare, Scope::Explain, "before/after the migration", Some("compare")),
@@ -74,11 +84,12 @@ pub const KEYMAP: &[Binding] = &[
 
 impl Scope {
     /// Every scope, in the order the help lists them.
-    pub const ALL: [Scope; 4] = [
+    pub const ALL: [Scope; 5] = [
         Scope::Everywhere,
         Scope::Lists,
         Scope::Indexes,
         Scope::Explain,
+        Scope::Plan,
     ];
 
     pub fn applies(self, focus: Focus) -> bool {
@@ -86,7 +97,8 @@ impl Scope {
             Scope::Everywhere => true,
             Scope::Lists => true,
             Scope::Indexes => focus == Focus::Indexes,
-            Scope::Explain => focus == Focus::Explain,
+            Scope::Explain => focus.in_explain(),
+            Scope::Plan => focus == Focus::Plan,
         }
     }
 
@@ -96,6 +108,7 @@ impl Scope {
             Scope::Lists => "in lists",
             Scope::Indexes => "indexes pane",
             Scope::Explain => "explain view",
+            Scope::Plan => "plan pane",
         }
     }
 }
@@ -124,5 +137,15 @@ pub fn footer_hints(focus: Focus) -> Vec<(&'static str, &'static str)> {
         let general = matches!(b.scope, Scope::Everywhere | Scope::Lists);
         (!matches!(b.action, Action::Help | Action::Quit), general)
     });
-    hints.into_iter().map(|(b, hint)| (b.label, hint)).collect()
+    // A key this pane gives its own meaning (j scrolls the plan) is shown with that one only.
+    let mut seen = Vec::new();
+    hints
+        .into_iter()
+        .filter(|(b, _)| {
+            let first = !seen.contains(&b.label);
+            seen.push(b.label);
+            first
+        })
+        .map(|(b, hint)| (b.label, hint))
+        .collect()
 }

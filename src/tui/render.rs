@@ -14,7 +14,7 @@ const MIGRATION_HEIGHT: u16 = 12;
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, now: Instant) {
     let area = frame.area();
-    if app.focus == super::app::Focus::Explain {
+    if app.focus.in_explain() {
         let [head, body, foot] = Layout::vertical([
             Constraint::Length(header::height(app)),
             Constraint::Min(5),

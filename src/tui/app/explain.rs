@@ -1,5 +1,7 @@
 //! The Explain view's state: which probe is selected, and the last answer for it.
 
+use std::cell::Cell;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::{CursorMove, TextArea};
 
@@ -26,18 +28,29 @@ pub struct ExplainState {
     pub history: Vec<String>,
     history_at: Option<usize>,
     pub sql_result: Option<Explained>,
+    /// First line of the plan pane shown.
+    pub plan_scroll: usize,
+    /// The most the plan pane can scroll, as its last draw measured it (lines beyond what fits):
+    /// only drawing knows the pane's width, so drawing tells the state.
+    pub plan_scroll_max: Cell<usize>,
 }
 
 impl ExplainState {
     pub fn on_editor(&self) -> bool {
         self.selected == PROBES.len()
     }
+
+    /// Moves the plan pane by `by` lines, within what the last draw could show.
+    pub fn scroll_plan(&mut self, by: isize) {
+        let max = self.plan_scroll_max.get();
+        self.plan_scroll = self.plan_scroll.saturating_add_signed(by).min(max);
+    }
 }
 
 impl App {
     /// Leaving the view cancels what it was running: nobody is left to read the answer.
     pub(super) fn toggle_explain(&mut self) -> Vec<Effect> {
-        if self.focus == Focus::Explain {
+        if self.focus.in_explain() {
             self.focus = self.focus_before_explain;
             if self.explain.running {
                 return self.cancel_explain();
@@ -152,6 +165,7 @@ impl App {
             Ok(explained) => {
                 self.explain.sql_result = Some(explained);
                 self.explain.error = None;
+                self.explain.plan_scroll = 0;
             }
             Err(error) => self.explain.error = Some(error),
         }
@@ -167,6 +181,7 @@ impl App {
             Ok(report) => {
                 self.explain.report = Some(report);
                 self.explain.error = None;
+                self.explain.plan_scroll = 0;
             }
             Err(error) => self.explain.error = Some(error),
         }

@@ -22,11 +22,18 @@ pub enum Focus {
     Tables,
     Indexes,
     Migration,
-    /// The Explain view, over the whole body (`e` opens and leaves it).
+    /// The Explain view, over the whole body (`e` opens and leaves it), keys on its probes.
     Explain,
+    /// The Explain view with keys on its plan pane, which they scroll (Tab from the probes).
+    Plan,
 }
 
 impl Focus {
+    /// Either focus of the Explain view.
+    pub fn in_explain(self) -> bool {
+        matches!(self, Focus::Explain | Focus::Plan)
+    }
+
     const ORDER: [Focus; 3] = [Focus::Tables, Focus::Indexes, Focus::Migration];
 
     fn step(self, by: isize) -> Focus {
@@ -173,7 +180,7 @@ impl App {
             self.edit_filter(key);
             return Vec::new();
         }
-        if self.focus == Focus::Explain && self.explain.editing && self.popup.is_none() {
+        if self.focus.in_explain() && self.explain.editing && self.popup.is_none() {
             return self.editor_key(key);
         }
         if let Some(popup) = self.popup.clone() {
@@ -215,9 +222,15 @@ impl App {
             Action::PageDown => self.move_by(10),
             Action::Top => self.move_by(isize::MIN / 2),
             Action::Bottom => self.move_by(isize::MAX / 2),
-            Action::NextPane if self.focus != Focus::Explain => self.focus = self.focus.step(1),
-            Action::PrevPane if self.focus != Focus::Explain => self.focus = self.focus.step(-1),
-            Action::NextPane | Action::PrevPane => {}
+            // In the Explain view, Tab goes between the probes and the plan.
+            Action::NextPane | Action::PrevPane if self.focus.in_explain() => {
+                self.focus = match self.focus {
+                    Focus::Plan => Focus::Explain,
+                    _ => Focus::Plan,
+                }
+            }
+            Action::NextPane => self.focus = self.focus.step(1),
+            Action::PrevPane => self.focus = self.focus.step(-1),
             Action::ExplainView => return self.toggle_explain(),
             Action::RunExplain => return self.run_explain(false, false),
             Action::RunExplainAnalyze => return self.run_explain(true, false),
@@ -236,7 +249,7 @@ impl App {
                 self.editing_filter = true;
                 self.recompute_rows();
             }
-            Action::Back if self.focus == Focus::Explain => return self.toggle_explain(),
+            Action::Back if self.focus.in_explain() => return self.toggle_explain(),
             Action::Back if !self.filter.is_empty() => {
                 self.filter.clear();
                 self.recompute_rows();
@@ -253,7 +266,7 @@ impl App {
             Action::Rollback => return self.ask_plan(Direction::Downgrade),
             Action::ShowSql => return self.ask_plan_sql(),
             // In the Explain view, `c` stops the running explain first.
-            Action::CancelBuild if self.focus == Focus::Explain && self.explain.running => {
+            Action::CancelBuild if self.focus.in_explain() && self.explain.running => {
                 return self.cancel_explain();
             }
             Action::CancelBuild => return self.build_cancel(),
@@ -262,6 +275,9 @@ impl App {
     }
 
     fn move_by(&mut self, by: isize) {
+        if self.focus == Focus::Plan {
+            return self.explain.scroll_plan(by);
+        }
         let (selected, len) = match self.focus {
             Focus::Tables => (
                 &mut self.table_selected,
@@ -270,13 +286,20 @@ impl App {
             Focus::Indexes => (&mut self.index_selected, self.rows.len()),
             Focus::Migration => (&mut self.migration_selected, 9),
             // The probes, then the SQL editor.
-            Focus::Explain => (&mut self.explain.selected, crate::probes::PROBES.len() + 1),
+            Focus::Explain | Focus::Plan => {
+                (&mut self.explain.selected, crate::probes::PROBES.len() + 1)
+            }
         };
+        let before = *selected;
         let last = len.saturating_sub(1) as isize;
         *selected = (*selected as isize).saturating_add(by).clamp(0, last) as usize;
         if self.focus == Focus::Tables {
             self.index_selected = 0;
             self.recompute_rows();
+        }
+        if self.focus == Focus::Explain && self.explain.selected != before {
+            // Another probe's plan starts at its top.
+            self.explain.plan_scroll = 0;
         }
     }
 

@@ -10,7 +10,7 @@ use crate::tui::keymap;
 use crate::tui::theme::Theme;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let line = if app.focus == crate::tui::app::Focus::Explain && app.explain.editing {
+    let line = if app.focus.in_explain() && app.explain.editing {
         Line::styled(
             " editing SQL: F5/Ctrl-R plan · F6 analyze · Alt-↑↓ history · Esc done",
             theme.title(),

@@ -5,6 +5,7 @@ pub mod footer;
 pub mod header;
 pub mod indexes;
 pub mod migration;
+pub mod plan;
 pub mod popup;
 pub mod tables;
 
