@@ -49,9 +49,8 @@ pub async fn run(target: &Target, args: ExplainArgs<'_>) -> Result<i32, DbError>
         tokio::select! {
             result = &mut work => result,
             _ = tokio::signal::ctrl_c() => {
-                canceller.cancel().await;
-                // The statement comes back cancelled; then the session closes cleanly.
-                let _ = tokio::time::timeout(Duration::from_secs(2), &mut work).await;
+                // The statement comes back cancelled (or its backend is terminated).
+                canceller.stop(work.as_mut()).await;
                 Err(DbError::Failed(
                     "cancelled (Ctrl-C): the statement was cancelled on the server; nothing was \
                      changed"

@@ -71,16 +71,18 @@ pub async fn explain_with(
     let (plan, execution_ms, document, generic_plan) = match &mut session.db {
         Database::Postgres(conn) => {
             let version = session.server_version;
-            // The server's timeout is the guard; this only catches a server that stops answering.
-            let backstop = timeout + std::time::Duration::from_secs(5);
+            // The server's timeout is the guard; this catches a statement that swallows it (or a
+            // server that stops answering): cancelled, then terminated.
+            let backstop = timeout + std::time::Duration::from_secs(2);
             let work = postgres_document(conn, version, query, author, analyze, settings, timeout);
             let (document, generic) = match tokio::time::timeout(backstop, work).await {
                 Ok(answer) => answer?,
                 Err(_) => {
                     canceller.cancel().await;
                     return Err(DbError::Failed(format!(
-                        "no answer from the server in {}; the statement was cancelled",
-                        crate::units::duration(backstop)
+                        "timed out after {}: the statement ran on past the server's timeout, and \
+                         hotidx stopped it; nothing was changed",
+                        crate::units::duration(timeout)
                     )));
                 }
             };

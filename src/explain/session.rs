@@ -70,6 +70,9 @@ impl SqliteInterrupt {
 }
 
 impl Canceller {
+    /// Cancels the running statement; a statement that catches the cancel (a PL/pgSQL loop
+    /// with `EXCEPTION WHEN query_canceled`) and runs on after a second gets its backend
+    /// terminated, so nothing hotidx started outlives it.
     pub async fn cancel(&self) {
         match self {
             Canceller::Postgres { target, pid } => {
@@ -80,11 +83,58 @@ impl Canceller {
                     .bind(*pid)
                     .execute(&mut conn)
                     .await;
+                let deadline = Instant::now() + CANCEL_GRACE;
+                while still_running(&mut conn, *pid).await {
+                    if Instant::now() >= deadline {
+                        let _ = sqlx::query("SELECT pg_terminate_backend($1)")
+                            .bind(*pid)
+                            .execute(&mut conn)
+                            .await;
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
                 crate::db::postgres::close(conn).await;
             }
             Canceller::Sqlite(interrupt) => interrupt.cancelled.store(true, Ordering::Relaxed),
         }
     }
+
+    /// Cancels, and waits for `work` (the explain in flight) to come back; if it does not (the
+    /// cancel landed between two statements, or was swallowed), terminates its backend.
+    pub async fn stop<F: std::future::Future>(&self, mut work: std::pin::Pin<&mut F>) {
+        self.cancel().await;
+        if tokio::time::timeout(CANCEL_GRACE * 2, &mut work)
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        if let Canceller::Postgres { target, pid } = self
+            && let Ok(mut conn) = crate::db::postgres::connect(target, true).await
+        {
+            let _ = sqlx::query("SELECT pg_terminate_backend($1)")
+                .bind(*pid)
+                .execute(&mut conn)
+                .await;
+            crate::db::postgres::close(conn).await;
+        }
+        let _ = tokio::time::timeout(CANCEL_GRACE, work).await;
+    }
+}
+
+/// How long a cancelled statement may take to stop before its backend is terminated.
+const CANCEL_GRACE: Duration = Duration::from_secs(1);
+
+/// Whether backend `pid` still runs a statement (an error reading it counts as no).
+async fn still_running(conn: &mut sqlx::PgConnection, pid: i32) -> bool {
+    sqlx::query_scalar(
+        "SELECT count(*) > 0 FROM pg_stat_activity WHERE pid = $1 AND state = 'active'",
+    )
+    .bind(pid)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap_or(false)
 }
 
 impl ExplainSession {

@@ -205,8 +205,7 @@ async fn on_explain_session<T>(
         tokio::select! {
             answer = &mut running => answer,
             _ = cancelled.changed() => {
-                canceller.cancel().await;
-                let _ = tokio::time::timeout(Duration::from_secs(2), &mut running).await;
+                canceller.stop(running.as_mut()).await;
                 Err(DbError::Failed("cancelled".into()))
             }
         }
