@@ -12,7 +12,7 @@ use std::time::Instant;
 use common::hostile::cases::{CASES, SQLITE_CASES};
 use common::hostile::cycle::{Action, observe, run_bounded};
 use common::hostile::fixture::Fixture;
-use common::hostile::verdict::{Line, Phase, answered, report, run_cases};
+use common::hostile::verdict::{Line, Phase, answered, report, run_cases, shape};
 use common::hostile::{one_phase_at_a_time, runtime};
 use common::{PgTestDb, hotidx, hotidx_on, sqlite_demo};
 
@@ -270,7 +270,7 @@ fn sqlite_scripts_forged_plans_and_runaways_are_stopped() {
                 wrong.push(changes.join("; "));
             }
             let mode = if analyze { "analyze" } else { "plain" };
-            let shape: String = common::words(case.sql).chars().take(58).collect();
+            let shape = shape(case);
             let outcome = if changes.is_empty() {
                 "unchanged".into()
             } else {

@@ -27,18 +27,26 @@ pub enum Want {
     NotUsing,
 }
 
-/// How the database says no to each kind of attack (PostgreSQL 15's own words).
+/// How the database says no to each kind of attack (PostgreSQL 15's own words). Precise on
+/// purpose: "permission denied for table marker" would mean the payload never ran.
 pub const SIGNAL: &[&str] = &[
     "must be a member of the role",
     "must be a superuser",
-    "permission denied",
+    "permission denied for function pg_terminate_backend",
+    "permission denied for function pg_cancel_backend",
 ];
-pub const PRIVILEGE: &[&str] = &["permission denied", "must be superuser"];
-pub const WRITE: &[&str] = &["read-only transaction", "permission denied"];
-pub const DBLINK: &[&str] = &["password", "permission denied"];
+pub const PRIVILEGE: &[&str] = &["permission denied for function", "must be superuser"];
+pub const WRITE: &[&str] = &[
+    "read-only transaction",
+    "permission denied for table",
+    "permission denied for sequence",
+    "permission denied for schema",
+];
+pub const DBLINK: &[&str] = &["password", "permission denied for function dblink"];
 pub const ROLE: &[&str] = &[
     "security-definer",
-    "permission denied",
+    "permission denied to set role",
+    "permission denied to set session authorization",
     "must be a member of the role",
     "must be a superuser",
 ];
@@ -47,6 +55,8 @@ pub const ANY: &[&str] = &[];
 const PLANS: Want = Want::Plans;
 const KILL: Want = Want::Refused(SIGNAL);
 const PRIV: Want = Want::Refused(PRIVILEGE);
+/// EXECUTE privilege is checked when the executor starts, which plain EXPLAIN does too.
+const MAY_PRIV: Want = Want::Either(PRIVILEGE);
 const RO: Want = Want::Refused(WRITE);
 const MAY_WRITE: Want = Want::Either(WRITE);
 const DBL: Want = Want::Refused(DBLINK);
@@ -125,7 +135,7 @@ pub const CASES: &[Case] = &[
     c(concat!("SELECT 1 LIMIT (SELECT count(pg_terminate_backend(pid)) ", victims!(), ")"),
       "built-in signal in a LIMIT subquery", PLANS, KILL),
     c("SELECT 1 OFFSET (SELECT 0 FROM pg_stat_reset())", "built-in stats reset in OFFSET",
-      PLANS, PRIV),
+      MAY_PRIV, PRIV),
     c("SELECT * FROM marker LIMIT length(dblink_exec('{url}', 'DELETE FROM marker'))",
       "dblink DELETE, committed on its own connection, in LIMIT", PLANS, DBL),
     // User code PostgreSQL runs while planning: plain EXPLAIN executes it too.
@@ -136,6 +146,11 @@ pub const CASES: &[Case] = &[
       "SQL function declared IMMUTABLE around a volatile body", KILL, KILL),
     c("SELECT * FROM marker WHERE v = stable_liar()",
       "STABLE function evaluated for the row estimate", KILL, KILL),
+    c("SELECT * FROM marker WHERE id = unless_guarded()",
+      "plan-time payload that fires unless planned as hotidx_explain", PLANS, PLANS),
+    c("SELECT * FROM marker WHERE id = unless_guarded()",
+      "the same, re-planned by --expect's why-not step", Want::NotUsing, Want::NotUsing)
+      .expect("marker_v"),
     c("SELECT * FROM marker WHERE id = slow_immutable()",
       "IMMUTABLE sleep: planning outlasts --timeout", TIMED_OUT, TIMED_OUT).timeout("2s"),
     // Built-ins that act outside the transaction.
@@ -146,12 +161,12 @@ pub const CASES: &[Case] = &[
     c("SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
        WHERE application_name = 'victim_admin' AND datname = current_database()",
       "terminate a superuser's session", PLANS, KILL),
-    c("SELECT pg_stat_reset()", "reset the database's statistics", PLANS, PRIV),
+    c("SELECT pg_stat_reset()", "reset the database's statistics", MAY_PRIV, PRIV),
     c("SELECT pg_stat_reset_shared('bgwriter')", "reset cluster-wide bgwriter statistics",
-      PLANS, PRIV),
+      MAY_PRIV, PRIV),
     c("SELECT pg_stat_reset_single_table_counters('marker'::regclass)",
-      "reset one table's counters", PLANS, PRIV),
-    c("SELECT pg_stat_reset_slru(NULL)", "reset SLRU statistics", PLANS, PRIV),
+      "reset one table's counters", MAY_PRIV, PRIV),
+    c("SELECT pg_stat_reset_slru(NULL)", "reset SLRU statistics", MAY_PRIV, PRIV),
     c(concat!("SELECT set_config('role', 'postgres', false) IS NOT NULL \
        AND pg_terminate_backend(pid) ", victims!()), "become postgres, then signal",
       PLANS, SETROLE),
@@ -191,13 +206,12 @@ pub const CASES: &[Case] = &[
       "dblink signals the victims as postgres", PLANS, DBL),
     c("SELECT dblink_connect('bg', '{url}'), dblink_send_query('bg', 'SELECT pg_sleep(60)')",
       "dblink leaves a backend running after the run", PLANS, DBL),
-    c("SELECT lo_import('/etc/hostname')", "import a server file", PLANS, Want::Refused(&[
-      "permission denied", "must be superuser", "read-only transaction"])),
+    c("SELECT lo_import('/etc/hostname')", "import a server file", MAY_PRIV, PRIV),
     c("SELECT 1 LIMIT lo_export(424242, '/tmp/hotidx_hostile_{db}')",
-      "write a server file (not transactional)", PLANS, PRIV),
+      "write a server file (not transactional)", MAY_PRIV, PRIV),
     c("SELECT 1 LIMIT pg_read_file('postgresql.auto.conf')::int",
-      "read a server file back through the error", PLANS, PRIV).leak("Do not edit"),
-    c("SELECT pg_reload_conf()", "reload the server configuration", PLANS, PRIV),
+      "read a server file back through the error", MAY_PRIV, PRIV).leak("Do not edit"),
+    c("SELECT pg_reload_conf()", "reload the server configuration", MAY_PRIV, PRIV),
     c("COPY (SELECT 1) TO PROGRAM 'touch /tmp/hotidx_hostile_{db}'", "run a shell command",
       Want::NotExplainable, Want::NotExplainable),
     // Statement shapes: more than one statement, comments, quoting, syntax errors, --expect.

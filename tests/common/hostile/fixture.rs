@@ -7,7 +7,7 @@ use std::str::FromStr;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection, Executor};
 
-use crate::common::{PgTestDb, admin_url};
+use crate::common::{PgTestDb, admin_url, skip_without_postgres};
 
 /// The objects every case may call. Payloads act where a rolled-back, read-only transaction
 /// cannot reach: they terminate every `victim%` session of this database.
@@ -32,6 +32,11 @@ CREATE FUNCTION stable_liar() RETURNS text LANGUAGE plpgsql STABLE AS
   $$ BEGIN PERFORM kill_victim(); RETURN 'k1'; END $$;
 CREATE FUNCTION plan_time_kill() RETURNS int LANGUAGE plpgsql IMMUTABLE AS
   $$ BEGIN RETURN kill_victim(); END $$;
+CREATE FUNCTION unless_guarded() RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF current_user <> 'hotidx_explain' THEN PERFORM kill_victim(); END IF;
+  RETURN 1;
+END $$;
 CREATE FUNCTION inlined_wrapper() RETURNS int LANGUAGE sql AS $$ SELECT plan_time_kill() $$;
 CREATE FUNCTION sql_immutable_liar() RETURNS int LANGUAGE sql IMMUTABLE AS
   $$ SELECT kill_victim() $$;
@@ -59,6 +64,9 @@ CREATE VIEW recent_markers AS SELECT * FROM marker ORDER BY id DESC LIMIT kill_v
 /// The advisory lock the victims queue on while a case runs, so a cancel shows as well as a kill.
 pub const GATE: i64 = 7_770_001;
 
+/// The advisory lock (in the server's `postgres` database) that serialises fixtures.
+const SERIAL: i64 = 7_770_000;
+
 /// A session a case may try to signal: it waits on the gate while the case runs.
 pub struct Victim {
     pub name: &'static str,
@@ -68,12 +76,38 @@ pub struct Victim {
 }
 
 pub struct Fixture {
+    /// Holds the cluster-wide lock that keeps another run of this suite from overlapping.
+    serial: PgConnection,
     pub db: PgTestDb,
     pub home: tempfile::TempDir,
     pub observer: PgConnection,
     pub observer_pid: i32,
     pub victims: Vec<Victim>,
-    victim_role: String,
+    /// After `db`: fields drop in order, and the role can go once its database has.
+    _victim_role: RoleGuard,
+}
+
+/// Drops a cluster-wide role however the test ends.
+struct RoleGuard(String);
+
+impl Drop for RoleGuard {
+    fn drop(&mut self) {
+        let sql = format!("DROP ROLE IF EXISTS \"{}\"", self.0);
+        // Drop runs inside the test's runtime; a thread of its own may block.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                if let Ok(mut admin) = PgConnection::connect(&admin_url()).await {
+                    let _ = admin.execute(sqlx::AssertSqlSafe(sql)).await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 /// The options of `url` with another user and application_name.
@@ -96,6 +130,18 @@ pub async fn connect_as(url: &str, user: Option<&str>, application: &str) -> PgC
 
 impl Fixture {
     pub async fn create(label: &str) -> Option<Fixture> {
+        let mut serial = match PgConnection::connect(&admin_url()).await {
+            Ok(conn) => conn,
+            Err(e) => return skip_without_postgres(&e.to_string()).map(|_| unreachable!()),
+        };
+        // Cases reset cluster-wide statistics: another process running this suite at the same
+        // time would see them. One fixture at a time on the whole cluster.
+        serial
+            .execute(sqlx::AssertSqlSafe(format!(
+                "SELECT pg_advisory_lock({SERIAL})"
+            )))
+            .await
+            .expect("the suite's cluster-wide lock");
         let db = PgTestDb::create(label).await?;
         db.exec(FIXTURE_SQL).await;
         // A victim that is nobody special: only a member of its role or of pg_signal_backend
@@ -110,6 +156,7 @@ impl Fixture {
             .await
             .expect("observer pid");
         let mut fixture = Fixture {
+            serial,
             victims: vec![
                 Victim::new("victim", victim_role.clone()),
                 Victim::new("victim_admin", admin_user),
@@ -118,7 +165,7 @@ impl Fixture {
             observer,
             observer_pid,
             db,
-            victim_role,
+            _victim_role: RoleGuard(victim_role),
         };
         for victim in &mut fixture.victims {
             victim.connect(&fixture.db.url).await;
@@ -147,20 +194,19 @@ impl Fixture {
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
+    /// Closes the harness's sessions politely; the database, then the role, go on drop.
     pub async fn close(self) {
         let Fixture {
-            db,
+            serial,
             observer,
             victims,
-            victim_role,
             ..
         } = self;
         for conn in victims.into_iter().filter_map(|v| v.conn) {
             let _ = conn.close().await;
         }
         let _ = observer.close().await;
-        drop(db);
-        drop_role(&victim_role).await;
+        let _ = serial.close().await;
     }
 }
 
@@ -181,14 +227,5 @@ impl Victim {
             .await
             .expect("victim pid");
         self.conn = Some(conn);
-    }
-}
-
-/// Roles are cluster-wide: the victim's goes once its database has (DROP DATABASE … FORCE).
-async fn drop_role(role: &str) {
-    if let Ok(mut admin) = PgConnection::connect(&admin_url()).await {
-        let sql = format!("DROP ROLE IF EXISTS \"{role}\"");
-        let _ = admin.execute(sqlx::AssertSqlSafe(sql)).await;
-        let _ = admin.close().await;
     }
 }

@@ -63,8 +63,7 @@ fn command(fixture: &Fixture, case: &Case, analyze: bool) -> std::process::Comma
 fn line(case: &Case, analyze: bool, want: Option<Want>, seen: &Observation) -> Line {
     let run = seen.run.as_ref().expect("a hotidx run");
     let mode = if analyze { "analyze" } else { "plain" };
-    let shape: String = case.sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    let shape: String = shape.chars().take(58).collect();
+    let shape = shape(case);
     let outcome = if seen.changes.is_empty() {
         "unchanged".to_string()
     } else {
@@ -102,6 +101,19 @@ fn line(case: &Case, analyze: bool, want: Option<Want>, seen: &Observation) -> L
         )
     });
     Line { text, failure }
+}
+
+/// The statement on one line, after the flags that change what it means.
+pub fn shape(case: &Case) -> String {
+    let mut shape = String::new();
+    if let Some(index) = case.expect {
+        shape += &format!("--expect {index} ");
+    }
+    if let Some(timeout) = case.timeout {
+        shape += &format!("--timeout {timeout} ");
+    }
+    shape += &case.sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    shape.chars().take(58).collect()
 }
 
 /// Without the setup, every statement is refused before anything is planned: exit 2, one line
