@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test binary uses its own share of these
 
 pub mod cluster;
+pub mod hostile;
 pub mod pty;
 pub mod snapshots;
 pub mod tui;
