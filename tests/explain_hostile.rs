@@ -201,9 +201,11 @@ async fn set_up_role(fixture: &mut Fixture, other: &PgTestDb) {
     .fetch_one(&mut fixture.observer)
     .await
     .expect("the hotidx_explain role");
+    // BYPASSRLS on purpose: it reads, and its plans then match a superuser's, not a
+    // policy-filtered view; it confers no write.
     assert_eq!(
         role,
-        (false, false, false, false, false, false, None),
+        (false, false, false, false, false, true, None),
         "hotidx_explain"
     );
     let helpers: Vec<(bool, String)> = sqlx::query_as(

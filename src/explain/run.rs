@@ -72,13 +72,14 @@ pub async fn explain_with(
         Database::Postgres(conn) => {
             let version = session.server_version;
             // The server's timeout is the guard; this catches a statement that swallows it (or a
-            // server that stops answering): cancelled, then terminated.
-            let backstop = timeout + std::time::Duration::from_secs(2);
+            // server that stops answering): its backend is terminated.
+            let backstop = timeout + std::time::Duration::from_secs(1);
             let work = postgres_document(conn, version, query, author, analyze, settings, timeout);
             let (document, generic) = match tokio::time::timeout(backstop, work).await {
                 Ok(answer) => answer?,
                 Err(_) => {
-                    canceller.cancel().await;
+                    // It already outlived the server's own cancel at the timeout.
+                    canceller.terminate().await;
                     return Err(DbError::Failed(format!(
                         "timed out after {}: the statement ran on past the server's timeout, and \
                          hotidx stopped it; nothing was changed",

@@ -110,16 +110,25 @@ impl Canceller {
         {
             return;
         }
-        if let Canceller::Postgres { target, pid } = self
-            && let Ok(mut conn) = crate::db::postgres::connect(target, true).await
-        {
-            let _ = sqlx::query("SELECT pg_terminate_backend($1)")
-                .bind(*pid)
-                .execute(&mut conn)
-                .await;
-            crate::db::postgres::close(conn).await;
-        }
+        self.terminate().await;
         let _ = tokio::time::timeout(CANCEL_GRACE, work).await;
+    }
+
+    /// Ends the session's backend: for a statement that already outlived a cancel.
+    pub async fn terminate(&self) {
+        match self {
+            Canceller::Postgres { target, pid } => {
+                let Ok(mut conn) = crate::db::postgres::connect(target, true).await else {
+                    return;
+                };
+                let _ = sqlx::query("SELECT pg_terminate_backend($1)")
+                    .bind(*pid)
+                    .execute(&mut conn)
+                    .await;
+                crate::db::postgres::close(conn).await;
+            }
+            Canceller::Sqlite(interrupt) => interrupt.cancelled.store(true, Ordering::Relaxed),
+        }
     }
 }
 

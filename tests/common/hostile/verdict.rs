@@ -155,11 +155,11 @@ pub fn answered(
             mentions(&error, &["one statement"])
         }
         Want::Syntax(line) => {
-            let error = one_error_line(run, 2)?;
+            let error = first_error_line(run, 2)?;
             mentions(&error, &["syntax"])?;
             mentions(&error, &[&format!("line {line}")])
         }
-        Want::NotExplainable => one_error_line(run, 2).map(|_| ()),
+        Want::NotExplainable => first_error_line(run, 2).map(|_| ()),
         Want::TimedOut => {
             let error = one_error_line(run, 1)?;
             mentions(&error, &["timed out"])?;
@@ -219,6 +219,17 @@ fn one_error_line(run: &Run, code: i32) -> Result<String, String> {
     match lines.as_slice() {
         [line] if line.starts_with("hotidx: error: ") => Ok(line.to_string()),
         _ => Err("stderr is not one `hotidx: error: ` line".into()),
+    }
+}
+
+/// A syntax error adds the statement's line and a caret under the one-line error.
+fn first_error_line(run: &Run, code: i32) -> Result<String, String> {
+    if run.code != code {
+        return Err(format!("want exit {code}, got {}", run.code));
+    }
+    match run.stderr.lines().next() {
+        Some(line) if line.starts_with("hotidx: error: ") => Ok(run.stderr.clone()),
+        _ => Err("stderr does not start with a `hotidx: error: ` line".into()),
     }
 }
 
