@@ -108,11 +108,25 @@ fn postgres_overhead(label: &str, url: &str, sql: &str) {
     let explain = format!("EXPLAIN (FORMAT JSON) {sql}");
     let psql = wall_ms("psql", &[url, "-XAtqc", &explain]);
     let ours = wall_ms(&bin(), &["explain", sql, "--database-url", url]);
+    // sqlx's TLS connect costs about 0.1 s (no TCP_NODELAY): without TLS the rest shows.
+    let plain = |u: &str| {
+        format!(
+            "{u}{}sslmode=disable",
+            if u.contains('?') { '&' } else { '?' }
+        )
+    };
+    let psql_plain = wall_ms("psql", &[&plain(url), "-XAtqc", &explain]);
+    let ours_plain = wall_ms(&bin(), &["explain", sql, "--database-url", &plain(url)]);
     println!("PostgreSQL, {label}: `{sql}`, median wall time of {RUNS}");
-    println!("  psql, the same EXPLAIN (baseline) {psql:>8.1} ms");
+    println!("  psql, the same EXPLAIN (baseline)          {psql:>8.1} ms");
     println!(
-        "  hotidx explain (role check, own session) {ours:>8.1} ms  {:.2}x",
+        "  hotidx explain (role check, own session)   {ours:>8.1} ms  {:.2}x",
         ours / psql
+    );
+    println!("  psql, sslmode=disable (baseline)           {psql_plain:>8.1} ms");
+    println!(
+        "  hotidx explain, sslmode=disable            {ours_plain:>8.1} ms  {:.2}x",
+        ours_plain / psql_plain
     );
 }
 

@@ -26,10 +26,14 @@ SELECT c.kind, c.role,
               'pg_signal_autovacuum_worker', 'pg_write_all_data', 'pg_write_server_files',
               'pg_execute_server_program', 'pg_read_server_files'))
           ORDER BY 1) AS powerful_roles,
+    -- A role that reaches a superuser is refused for that alone: the finer checks are skipped.
     ARRAY(SELECT x.oid::regclass::text FROM pg_class x
-          WHERE x.relnamespace NOT IN ('pg_catalog'::regnamespace,
+          WHERE NOT c.super AND x.relnamespace NOT IN ('pg_catalog'::regnamespace,
                                        'information_schema'::regnamespace)
             AND x.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+            -- a NULL acl is the owner's rights only: no need to ask the function
+            AND (x.relacl IS NOT NULL
+                 OR x.relowner IN (SELECT r.oid FROM reach r WHERE r.kind = c.kind))
             AND EXISTS (SELECT FROM reach r WHERE r.kind = c.kind AND NOT r.rolsuper
                 AND CASE WHEN x.relkind = 'S'
                          THEN has_sequence_privilege(r.oid, x.oid, 'USAGE, UPDATE')
@@ -37,7 +41,8 @@ SELECT c.kind, c.role,
                     END)
           ORDER BY 1 LIMIT 4) AS writable,
     ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
-          WHERE NOT has_function_privilege('public', p.oid, 'EXECUTE')
+          -- a NULL acl lets PUBLIC execute
+          WHERE NOT c.super AND p.proacl IS NOT NULL AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
             AND p.proowner NOT IN (SELECT r.oid FROM reach r WHERE r.kind = c.kind)
             AND EXISTS (SELECT FROM reach r WHERE r.kind = c.kind AND NOT r.rolsuper
                         AND has_function_privilege(r.oid, p.oid, 'EXECUTE'))
@@ -48,7 +53,7 @@ SELECT c.kind, c.role,
                             AND has_function_privilege(r.oid, p.oid, 'EXECUTE'))
           ORDER BY 1 LIMIT 4) AS granted_functions,
     ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_roles o ON o.oid = p.proowner
-          WHERE p.prosecdef
+          WHERE NOT c.super AND p.prosecdef
             AND (o.rolsuper OR pg_has_role(o.oid, 'pg_signal_backend', 'USAGE'))
             AND EXISTS (SELECT FROM reach r WHERE r.kind = c.kind AND NOT r.rolsuper
                         AND has_function_privilege(r.oid, p.oid, 'EXECUTE'))
@@ -57,4 +62,5 @@ SELECT c.kind, c.role,
     (SELECT h.has_settings FROM helper h) AS helper_settings,
     (SELECT h.current_source FROM helper h) AS helper_current,
     (SELECT h.callable FROM helper h) AS helper_callable
-FROM candidate c
+FROM (SELECT c.*, EXISTS (SELECT FROM reach r WHERE r.kind = c.kind AND r.rolsuper) AS super
+      FROM candidate c) c
