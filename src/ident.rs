@@ -66,20 +66,10 @@ pub fn parse(text: &str) -> Result<QualifiedName, DbError> {
     }
 }
 
-/// The name as PostgreSQL would print it in SQL: quoted only when it must be.
+/// The name as PostgreSQL's quote_ident prints it: quoted only when it must be (case, spaces,
+/// reserved words).
 pub fn quote(name: &str) -> String {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
+    crate::explain::keywords::quote_identifier(name)
 }
 
 #[cfg(test)]
@@ -112,5 +102,6 @@ mod tests {
     fn quoting_is_only_where_needed() {
         assert_eq!(quote("ix_jobs"), "ix_jobs");
         assert_eq!(quote("Ix Jobs"), "\"Ix Jobs\"");
+        assert_eq!(quote("order"), "\"order\"");
     }
 }

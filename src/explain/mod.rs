@@ -10,7 +10,7 @@ pub mod compare;
 mod estimate;
 pub mod guard;
 pub mod input;
-mod keywords;
+pub(crate) mod keywords;
 mod node_names;
 mod node_text;
 pub mod postgres;
