@@ -14,6 +14,7 @@ pub(crate) mod keywords;
 mod node_names;
 mod node_text;
 pub mod postgres;
+mod postgres_run;
 mod render;
 pub mod report;
 pub mod run;
