@@ -42,23 +42,13 @@ pub async fn run(target: &Target, args: ExplainArgs<'_>) -> Result<i32, DbError>
         ));
     }
     let mut session = open_explain_session(target, args.timeout).await?;
-    let canceller = session.canceller();
-    let result = {
-        let work = explain_what(target, &mut session, &args);
-        tokio::pin!(work);
-        tokio::select! {
-            result = &mut work => result,
-            _ = tokio::signal::ctrl_c() => {
-                // The statement comes back cancelled (or its backend is terminated).
-                canceller.stop(work.as_mut()).await;
-                Err(DbError::Failed(
-                    "cancelled (Ctrl-C): the statement was cancelled on the server; nothing was \
-                     changed"
-                        .into(),
-                ))
-            }
-        }
-    };
+    let result = session
+        .run_until(
+            async |session| explain_what(target, session, &args).await,
+            tokio::signal::ctrl_c(),
+            "cancelled (Ctrl-C): the statement was cancelled on the server; nothing was changed",
+        )
+        .await;
     session.close().await;
     result
 }

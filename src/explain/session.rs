@@ -70,30 +70,30 @@ impl SqliteInterrupt {
 }
 
 impl Canceller {
-    /// Cancels the running statement; a statement that catches the cancel (a PL/pgSQL loop
-    /// with `EXCEPTION WHEN query_canceled`) and runs on after a second gets its backend
-    /// terminated, so nothing hotidx started outlives it.
+    /// Cancels the running statement on the server (SQLite: at its next progress check).
     pub async fn cancel(&self) {
+        self.signal("pg_cancel_backend").await;
+    }
+
+    /// Ends the session's backend: for a statement that already outlived a cancel (a PL/pgSQL
+    /// loop with `EXCEPTION WHEN query_canceled` outlives both statement_timeout and
+    /// pg_cancel_backend). The login may always signal its own backends.
+    pub async fn terminate(&self) {
+        self.signal("pg_terminate_backend").await;
+    }
+
+    /// `function` is one of hotidx's own two constants, sent from a session of its own.
+    async fn signal(&self, function: &'static str) {
         match self {
             Canceller::Postgres { target, pid } => {
                 let Ok(mut conn) = crate::db::postgres::connect(target, true).await else {
                     return;
                 };
-                let _ = sqlx::query("SELECT pg_cancel_backend($1)")
+                let statement = format!("SELECT {function}($1)");
+                let _ = sqlx::query(sqlx::AssertSqlSafe(statement))
                     .bind(*pid)
                     .execute(&mut conn)
                     .await;
-                let deadline = Instant::now() + CANCEL_GRACE;
-                while still_running(&mut conn, *pid).await {
-                    if Instant::now() >= deadline {
-                        let _ = sqlx::query("SELECT pg_terminate_backend($1)")
-                            .bind(*pid)
-                            .execute(&mut conn)
-                            .await;
-                        break;
-                    }
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
                 crate::db::postgres::close(conn).await;
             }
             Canceller::Sqlite(interrupt) => interrupt.cancelled.store(true, Ordering::Relaxed),
@@ -102,49 +102,18 @@ impl Canceller {
 
     /// Cancels, and waits for `work` (the explain in flight) to come back; if it does not (the
     /// cancel landed between two statements, or was swallowed), terminates its backend.
-    pub async fn stop<F: std::future::Future>(&self, mut work: std::pin::Pin<&mut F>) {
+    async fn stop<F: std::future::Future>(&self, mut work: std::pin::Pin<&mut F>) {
         self.cancel().await;
-        if tokio::time::timeout(CANCEL_GRACE * 2, &mut work)
-            .await
-            .is_ok()
-        {
+        if tokio::time::timeout(CANCEL_GRACE, &mut work).await.is_ok() {
             return;
         }
         self.terminate().await;
         let _ = tokio::time::timeout(CANCEL_GRACE, work).await;
     }
-
-    /// Ends the session's backend: for a statement that already outlived a cancel.
-    pub async fn terminate(&self) {
-        match self {
-            Canceller::Postgres { target, pid } => {
-                let Ok(mut conn) = crate::db::postgres::connect(target, true).await else {
-                    return;
-                };
-                let _ = sqlx::query("SELECT pg_terminate_backend($1)")
-                    .bind(*pid)
-                    .execute(&mut conn)
-                    .await;
-                crate::db::postgres::close(conn).await;
-            }
-            Canceller::Sqlite(interrupt) => interrupt.cancelled.store(true, Ordering::Relaxed),
-        }
-    }
 }
 
 /// How long a cancelled statement may take to stop before its backend is terminated.
 const CANCEL_GRACE: Duration = Duration::from_secs(1);
-
-/// Whether backend `pid` still runs a statement (an error reading it counts as no).
-async fn still_running(conn: &mut sqlx::PgConnection, pid: i32) -> bool {
-    sqlx::query_scalar(
-        "SELECT count(*) > 0 FROM pg_stat_activity WHERE pid = $1 AND state = 'active'",
-    )
-    .bind(pid)
-    .fetch_one(&mut *conn)
-    .await
-    .unwrap_or(false)
-}
 
 impl ExplainSession {
     /// Opens a read-only session for explains; `timeout` bounds each statement on it.
@@ -208,6 +177,27 @@ impl ExplainSession {
 
     pub fn canceller(&self) -> Canceller {
         self.canceller.clone()
+    }
+
+    /// Runs `work` on this session until it answers or `cancelled` fires (Ctrl-C, the TUI
+    /// leaving the view); then the statement is stopped on the server, not only here, and the
+    /// answer is the error `why`.
+    pub async fn run_until<T>(
+        &mut self,
+        work: impl AsyncFnOnce(&mut ExplainSession) -> Result<T, DbError>,
+        cancelled: impl std::future::Future,
+        why: &str,
+    ) -> Result<T, DbError> {
+        let canceller = self.canceller();
+        let running = work(self);
+        tokio::pin!(running);
+        tokio::select! {
+            answer = &mut running => answer,
+            _ = cancelled => {
+                canceller.stop(running.as_mut()).await;
+                Err(DbError::Failed(why.to_string()))
+            }
+        }
     }
 
     /// Who user SQL runs as here, decided from the catalog once per session; refuses with why

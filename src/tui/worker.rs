@@ -198,18 +198,9 @@ async fn on_explain_session<T>(
     work: impl AsyncFnOnce(&mut ExplainSession) -> Result<T, DbError>,
 ) -> Result<T, DbError> {
     let mut session = ExplainSession::open(target, EXPLAIN_TIMEOUT).await?;
-    let canceller = session.canceller();
-    let answer = {
-        let running = work(&mut session);
-        tokio::pin!(running);
-        tokio::select! {
-            answer = &mut running => answer,
-            _ = cancelled.changed() => {
-                canceller.stop(running.as_mut()).await;
-                Err(DbError::Failed("cancelled".into()))
-            }
-        }
-    };
+    let answer = session
+        .run_until(work, cancelled.changed(), "cancelled")
+        .await;
     session.close().await;
     answer
 }
