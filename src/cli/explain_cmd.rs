@@ -140,8 +140,8 @@ async fn explain_sql(
                 state: Some(state),
                 sql,
             };
-            let explained = report.explained.clone();
-            report.reasons = reasons(session, &expectation, &explained, query, author).await?;
+            report.reasons =
+                reasons(session, &expectation, &report.explained, query, author).await?;
         }
     }
     if let (true, Some(snapshot)) = (args.compare, &snapshot) {

@@ -7,32 +7,31 @@ use crate::db::{Access, Database, DbError};
 use crate::explain::guard::{self, HELPER_FUNCTION, HELPER_ROLE, UserSqlRole};
 
 pub async fn run(target: &Target, yes: bool, read_only: bool) -> Result<i32, DbError> {
-    let mut db = open_for_reading(target).await?;
-    let statements = guard::setup_statements(&mut db).await;
-    db.close().await;
-    let statements = statements?;
-    if !yes {
-        emit(&script(target, &statements));
-        return Ok(0);
+    if let Target::Sqlite(_) = target {
+        return Err(DbError::Usage(
+            "--setup-role is for PostgreSQL: on SQLite the read-only open is the guard".into(),
+        ));
     }
-    if read_only {
+    if yes && read_only {
         return Err(DbError::Usage(
             "refusing to set up the explain role: hotidx is read-only here (--read-only or \
              HOTIDX_READ_ONLY); without --yes it prints the statements"
                 .into(),
         ));
     }
-    let Database::Postgres(mut conn) = Database::connect(target, Access::ReadWrite).await? else {
-        return Err(DbError::Usage("--setup-role is for PostgreSQL".into()));
-    };
-    let done = guard::run_setup(&mut conn, &statements).await;
-    crate::db::postgres::close(conn).await;
-    done?;
-    // Proven the way every explain will see it: the guard's own check.
-    let mut db = Database::connect(target, Access::ReadOnly).await?;
-    let role = guard::user_sql_role(&mut db).await;
+    if !yes {
+        let mut db = open_for_reading(target).await?;
+        let statements = guard::setup_statements(&mut db).await;
+        db.close().await;
+        emit(&script(target, &statements?));
+        return Ok(0);
+    }
+    // One session: the statements for its login, run, then proven the way every explain will
+    // see them, by the guard's own check.
+    let mut db = Database::connect(target, Access::ReadWrite).await?;
+    let done = set_up(&mut db).await;
     db.close().await;
-    match role? {
+    match done? {
         UserSqlRole::Helper { role } => {
             emit(&format!(
                 "set up {HELPER_FUNCTION} on {}: hotidx now plans and runs your SQL as {role}, \
@@ -46,6 +45,17 @@ pub async fn run(target: &Target, yes: bool, read_only: bool) -> Result<i32, DbE
             other.describe()
         ))),
     }
+}
+
+async fn set_up(db: &mut Database) -> Result<UserSqlRole, DbError> {
+    let statements = guard::setup_statements(db).await?;
+    let Database::Postgres(conn) = db else {
+        return Err(DbError::Failed(
+            "a SQLite session on a PostgreSQL target".into(),
+        ));
+    };
+    guard::run_setup(conn, &statements).await?;
+    guard::user_sql_role(db).await
 }
 
 fn script(target: &Target, statements: &[String]) -> String {
