@@ -4,6 +4,7 @@
 pub mod cluster;
 pub mod hostile;
 pub mod pty;
+pub mod render;
 pub mod snapshots;
 pub mod tui;
 
