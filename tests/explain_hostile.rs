@@ -12,9 +12,9 @@ use std::time::Instant;
 use common::hostile::cases::{CASES, SQLITE_CASES};
 use common::hostile::cycle::{Action, observe, run_bounded};
 use common::hostile::fixture::Fixture;
-use common::hostile::verdict::{Line, Phase, answered, report, run_cases, shape};
+use common::hostile::verdict::{Line, Phase, answered, explain_command, report, run_cases, shape};
 use common::hostile::{one_phase_at_a_time, runtime};
-use common::{PgTestDb, hotidx, hotidx_on, sqlite_demo};
+use common::{PgTestDb, hotidx_on, sqlite_demo};
 
 /// The harness must see each kind of damage when it is really done (as the superuser, not
 /// through hotidx), or its "unchanged" would mean nothing; and see nothing for a harmless one.
@@ -238,19 +238,8 @@ fn sqlite_scripts_forged_plans_and_runaways_are_stopped() {
     let mut lines = Vec::new();
     for case in SQLITE_CASES {
         for analyze in [false, true] {
-            let mut command = hotidx(home.path());
-            command.arg("explain");
-            if analyze {
-                command.arg("--analyze");
-            }
-            if let Some(index) = case.expect {
-                command.args(["--expect", index]);
-            }
-            if let Some(timeout) = case.timeout {
-                command.args(["--timeout", timeout]);
-            }
-            command.arg("--database-url").arg(&path).arg("--");
-            command.arg(case.sql.replace("{dir}", &dir));
+            let sql = case.sql.replace("{dir}", &dir);
+            let command = explain_command(home.path(), path.as_os_str(), case, &sql, analyze);
             let started = Instant::now();
             let run = run_bounded(command, std::time::Duration::from_secs(20));
             let elapsed = started.elapsed();

@@ -97,25 +97,29 @@ impl PgTestDb {
 
 impl Drop for PgTestDb {
     fn drop(&mut self) {
-        let name = self.name.clone();
-        // Drop runs inside the test's runtime; a thread of its own may block.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                if let Ok(mut admin) = PgConnection::connect(&admin_url()).await {
-                    let _ = admin
-                        .execute(sqlx::AssertSqlSafe(format!(
-                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                        )))
-                        .await;
-                }
-            });
-        })
-        .join();
+        admin_exec_blocking(format!(
+            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+            self.name
+        ));
     }
+}
+
+/// One statement as the admin, from a `Drop`: it runs inside the test's runtime, where only a
+/// thread of its own may block. Failures are ignored (a cleanup must not panic).
+pub fn admin_exec_blocking(sql: String) {
+    let _ = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            if let Ok(mut admin) = PgConnection::connect(&admin_url()).await {
+                let _ = admin.execute(sqlx::AssertSqlSafe(sql)).await;
+                let _ = admin.close().await;
+            }
+        });
+    })
+    .join();
 }
 
 /// The real binary with a clean environment: no PG*, no DATABASE_URL, a private data directory.

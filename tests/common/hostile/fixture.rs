@@ -7,7 +7,7 @@ use std::str::FromStr;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection, Executor};
 
-use crate::common::{PgTestDb, admin_url, skip_without_postgres};
+use crate::common::{PgTestDb, admin_exec_blocking, admin_url, skip_without_postgres};
 
 /// The objects every case may call. Payloads act where a rolled-back, read-only transaction
 /// cannot reach: they terminate every `victim%` session of this database.
@@ -92,21 +92,7 @@ struct RoleGuard(String);
 
 impl Drop for RoleGuard {
     fn drop(&mut self) {
-        let sql = format!("DROP ROLE IF EXISTS \"{}\"", self.0);
-        // Drop runs inside the test's runtime; a thread of its own may block.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                if let Ok(mut admin) = PgConnection::connect(&admin_url()).await {
-                    let _ = admin.execute(sqlx::AssertSqlSafe(sql)).await;
-                    let _ = admin.close().await;
-                }
-            });
-        })
-        .join();
+        admin_exec_blocking(format!("DROP ROLE IF EXISTS \"{}\"", self.0));
     }
 }
 

@@ -43,7 +43,25 @@ pub async fn run_cases(fixture: &mut Fixture, phase: Phase, cases: &[Case]) -> V
 const DEADLINE: Duration = Duration::from_secs(20);
 
 fn command(fixture: &Fixture, case: &Case, analyze: bool) -> std::process::Command {
-    let mut command = hotidx(fixture.home.path());
+    let url = fixture.db.url.as_str();
+    explain_command(
+        fixture.home.path(),
+        url.as_ref(),
+        case,
+        &fixture.sql(case.sql),
+        analyze,
+    )
+}
+
+/// `hotidx explain [--analyze] [--expect …] [--timeout …] --database-url URL -- SQL` for a case.
+pub fn explain_command(
+    home: &std::path::Path,
+    url: &std::ffi::OsStr,
+    case: &Case,
+    sql: &str,
+    analyze: bool,
+) -> std::process::Command {
+    let mut command = hotidx(home);
     command.arg("explain");
     if analyze {
         command.arg("--analyze");
@@ -55,8 +73,7 @@ fn command(fixture: &Fixture, case: &Case, analyze: bool) -> std::process::Comma
         command.args(["--timeout", timeout]);
     }
     // `--` first: a statement may begin with a `--` comment.
-    command.args(["--database-url", &fixture.db.url, "--"]);
-    command.arg(fixture.sql(case.sql));
+    command.arg("--database-url").arg(url).arg("--").arg(sql);
     command
 }
 
