@@ -11,7 +11,7 @@ use common::{BUILD_LIMIT, RUN_LIMIT, downgrade, hotidx, median};
 use hotidx::catalog::CatalogSnapshot;
 use hotidx::db::Database;
 use hotidx::explain::PlanNode;
-use hotidx::explain::run::{Author, Query, explain};
+use hotidx::explain::run::{Author, explain};
 use hotidx::explain::session::ExplainSession;
 use hotidx::probes::{self, BoundProbe, PROBES};
 
@@ -45,12 +45,8 @@ async fn time(session: &mut ExplainSession, bound: &BoundProbe) -> (f64, PlanNod
     let mut samples = Vec::new();
     let mut plan = None;
     let sql = &bound.sql;
-    let params = [bound.parameter.clone()];
     for _ in 0..RUNS {
-        let query = Query {
-            sql,
-            params: &params,
-        };
+        let query = bound.query();
         let explained =
             tokio::time::timeout(RUN_LIMIT, explain(session, query, Author::Hotidx, true))
                 .await

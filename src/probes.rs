@@ -133,6 +133,16 @@ pub struct BoundProbe {
     pub sql: String,
 }
 
+impl BoundProbe {
+    /// The statement with its one bound value, as the explain runs it.
+    pub fn query(&self) -> crate::explain::run::Query<'_> {
+        crate::explain::run::Query {
+            sql: &self.sql,
+            params: std::slice::from_ref(&self.parameter),
+        }
+    }
+}
+
 /// A drawn value (`None`: NULL) and, on PostgreSQL, its column's type.
 type Drawn = (Option<String>, Option<String>);
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::{Format, emit, open_explain_session, to_json};
 use crate::config::Target;
 use crate::db::DbError;
-use crate::explain::run::{Author, Query, explain};
+use crate::explain::run::{Author, explain};
 use crate::explain::session::DEFAULT_TIMEOUT;
 use crate::migration::{OverallStatus, migration_status};
 use crate::probes::{self, PROBES, verdict_text};
@@ -57,11 +57,7 @@ pub async fn run(target: &Target, format: Format) -> Result<i32, DbError> {
                 evidence: format!("cannot check: {reason}"),
             },
             Ok(bound) => {
-                let params = [bound.parameter.clone()];
-                let query = Query {
-                    sql: &bound.sql,
-                    params: &params,
-                };
+                let query = bound.query();
                 let explained = explain(&mut session, query, Author::Hotidx, false).await?;
                 let verdict = probes::verdict(&explained.plan, probe, &snapshot);
                 let top = explained.plan.summary();

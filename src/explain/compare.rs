@@ -230,14 +230,5 @@ async fn sqlite_trial(
     let _ = conn.execute("ROLLBACK").await;
     let _ = conn.close().await;
     let (plan, _) = explained?;
-    Ok(Explained {
-        sql: query.sql.to_string(),
-        parameters: query.params.to_vec(),
-        analyzed: false,
-        generic_plan: false,
-        planned_as: None,
-        plan,
-        execution_ms: None,
-        postgres_plan: None,
-    })
+    Ok(Explained::planned(query, plan))
 }

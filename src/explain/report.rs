@@ -62,11 +62,7 @@ pub async fn report(
             return Ok(report);
         }
     };
-    let params = [bound.parameter.clone()];
-    let query = Query {
-        sql: &bound.sql,
-        params: &params,
-    };
+    let query = bound.query();
     let explained = explain(session, query, Author::Hotidx, analyze).await?;
     let verdict = probes::verdict(&explained.plan, probe, snapshot);
     if !verdict.through_expected {

@@ -42,6 +42,22 @@ pub struct Explained {
     pub postgres_plan: Option<Box<RawValue>>,
 }
 
+impl Explained {
+    /// A plan of `query`, planned only, by hotidx as the login; the rest is set where known.
+    pub fn planned(query: Query<'_>, plan: PlanNode) -> Explained {
+        Explained {
+            sql: query.sql.to_string(),
+            parameters: query.params.to_vec(),
+            analyzed: false,
+            generic_plan: false,
+            planned_as: None,
+            plan,
+            execution_ms: None,
+            postgres_plan: None,
+        }
+    }
+}
+
 pub async fn explain(
     session: &mut ExplainSession,
     query: Query<'_>,
@@ -106,14 +122,12 @@ pub async fn explain_with(
         }
     };
     Ok(Explained {
-        sql: query.sql.to_string(),
-        parameters: query.params.to_vec(),
         analyzed: analyze,
         generic_plan,
         planned_as,
-        plan,
         execution_ms,
         postgres_plan: document,
+        ..Explained::planned(query, plan)
     })
 }
 
